@@ -1,0 +1,48 @@
+# Front door for users and CI. Every target installs what it needs first (scripts/setup.sh
+# is idempotent and near-instant when everything is present).
+#
+#   make demo        the helloworld demo: platform + two greeters, called by name
+#   make test        build everything and run the whole test suite
+#   make test-asan   the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-tsan   the suite under ThreadSanitizer
+#   make bench       build the benchmarks (run them as docs/BENCHMARKS.md says)
+
+JOBS ?= 2
+BUILD ?= build
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
+
+.PHONY: all setup build demo test test-asan test-tsan bench format clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: setup $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	examples/helloworld/demo.sh $(BUILD)
+
+test: build
+	cd $(BUILD) && ctest $(CTEST_FLAGS)
+
+test-asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DMICRO_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug"
+
+test-tsan:
+	$(MAKE) test BUILD=build-tsan CMAKE_FLAGS="-DMICRO_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug"
+
+bench: setup
+	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMICRO_BUILD_TESTS=OFF
+	cmake --build build-bench -j$(JOBS)
+
+format:
+	git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build build-asan build-tsan build-bench

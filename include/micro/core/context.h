@@ -1,0 +1,117 @@
+// micro::Context: what travels with one call — deadline, cancellation, metadata,
+// trace context and the peer's address.
+//
+// A server hands the handler the call's Context; passing that same Context (or a
+// Child()) to a client call propagates the deadline, the cancellation and the
+// metadata downstream:
+//
+//   micro::Status Hello(micro::Context& ctx, const HelloRequest& req, HelloReply* out) {
+//     auto user = users.Get(ctx, UserRequest{...});   // bounded by ctx's deadline
+//     ...
+//   }
+//
+// Thread-safety: cancellation (Cancel, cancelled, OnCancel) is safe from any thread;
+// deadline and metadata belong to the thread that runs the call.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace micro {
+
+// Ordered key/value pairs; keys are lower-case ASCII (as in HTTP/2 and gRPC).
+// A key may repeat; Get returns the first value.
+class Metadata {
+ public:
+  using Entry = std::pair<std::string, std::string>;
+
+  void Add(std::string_view key, std::string_view value);
+  // Replaces every value of `key` with one.
+  void Set(std::string_view key, std::string_view value);
+  std::optional<std::string_view> Get(std::string_view key) const;
+  void Remove(std::string_view key);
+  bool empty() const { return entries_.empty(); }
+  size_t size() const { return entries_.size(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  // True for keys that describe one transport hop (content-type, grpc-*, host, ...)
+  // and so must not be forwarded to the next hop.
+  static bool IsHopByHop(std::string_view key);
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+// W3C trace context slot; filled and read by the tracing middleware.
+struct TraceContext {
+  std::string traceparent;
+  std::string tracestate;
+};
+
+class Context {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  Context();
+  // A root context whose deadline is now + timeout.
+  template <typename Rep, typename Period>
+  static Context WithTimeout(std::chrono::duration<Rep, Period> timeout) {
+    Context c;
+    c.SetTimeout(timeout);
+    return c;
+  }
+
+  // A context for work done on behalf of this one: same metadata and trace, a deadline
+  // no later than this one's, cancelled whenever this one is.
+  Context Child() const;
+
+  // --- deadline ---
+  bool has_deadline() const { return deadline_ != Clock::time_point::max(); }
+  Clock::time_point deadline() const { return deadline_; }
+  void SetDeadline(Clock::time_point d) { deadline_ = d; }
+  template <typename Rep, typename Period>
+  void SetTimeout(std::chrono::duration<Rep, Period> timeout) {
+    deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
+  }
+  // Only ever moves the deadline earlier.
+  void ShortenDeadline(Clock::time_point d) {
+    if (d < deadline_) deadline_ = d;
+  }
+  // Time left; zero when expired; a very large value without a deadline.
+  std::chrono::nanoseconds Remaining() const;
+  bool Expired() const { return has_deadline() && Clock::now() >= deadline_; }
+
+  // --- cancellation ---
+  void Cancel();
+  bool cancelled() const;
+  // Runs `fn` once when the context is cancelled (at once if it already is), on the
+  // cancelling thread. Returns a handle for RemoveOnCancel.
+  uint64_t OnCancel(std::function<void()> fn);
+  void RemoveOnCancel(uint64_t handle);
+
+  // --- metadata, trace, peer ---
+  Metadata& metadata() { return metadata_; }
+  const Metadata& metadata() const { return metadata_; }
+  TraceContext& trace() { return trace_; }
+  const TraceContext& trace() const { return trace_; }
+  const std::string& peer() const { return peer_; }
+  void set_peer(std::string peer) { peer_ = std::move(peer); }
+
+  struct CancelState;
+
+ private:
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::shared_ptr<CancelState> cancel_;
+  Metadata metadata_;
+  TraceContext trace_;
+  std::string peer_;
+};
+
+}  // namespace micro

@@ -1,0 +1,149 @@
+// The project's one HTTP/1.1 server and one HTTP/1.1 client (Boost.Beast underneath; none
+// of it leaks here). Used by the HTTP/JSON transport, the platform's APIs, the registry's
+// platform:// plugin and the CLI.
+//
+//   micro::http::Router router;
+//   router.Add("GET", "/health/live", [](micro::http::Request req, micro::http::Responder res) {
+//     res(micro::http::Response::Json(200, R"({"status":"ok"})"));
+//   });
+//   micro::http::HttpServer server(router, {.threads = 2});
+//   server.Listen("127.0.0.1", 0);   // server.port() tells the port
+//
+//   micro::http::HttpClient client;
+//   auto r = client.Post("127.0.0.1:8500", "/registry/register", body, {{"content-type", "application/json"}},
+//                        std::chrono::seconds(2));
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <micro/core/result.h>
+
+namespace micro::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path with query, as sent
+  std::string path;    // without the query
+  std::map<std::string, std::string> query;  // decoded
+  Headers headers;
+  std::string body;
+  std::string peer;  // "ip:port"
+
+  // First value of a header (case-insensitive name), or "".
+  std::string Header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body);
+  // {"code":"NOT_FOUND","message":"...","request_id":"..."} with the mapped HTTP status.
+  static Response Error(const Status& status, const std::string& request_id = "");
+};
+
+// Sends the response of one request; callable once, from any thread, at any time
+// (a long-poll handler keeps it and answers later).
+using Responder = std::function<void(Response)>;
+
+// For a response sent in pieces (NDJSON streams): Write() each chunk, then Close().
+class ChunkWriter {
+ public:
+  virtual ~ChunkWriter() = default;
+  virtual bool Write(std::string chunk) = 0;  // false when the peer is gone
+  virtual void Close() = 0;
+};
+
+using Handler = std::function<void(Request, Responder)>;
+// Streaming handlers get the response head written with `status` and `content_type`,
+// chunked; they own the writer until Close().
+using StreamHandler = std::function<void(Request, std::shared_ptr<ChunkWriter>)>;
+
+// Exact-path routes plus one prefix fallback. Thread-safe after the server starts
+// (routes are read-only then).
+class Router {
+ public:
+  void Add(const std::string& method, const std::string& path, Handler handler);
+  // Any method/path not matched by Add() routes here (e.g. the RPC transport's
+  // "POST /<Service>/<Method>"). Without it, unmatched requests get a JSON 404.
+  void SetFallback(Handler handler);
+  // Handlers for paths that answer with a chunked stream.
+  void AddStream(const std::string& method, const std::string& path, StreamHandler handler);
+
+  struct Match {
+    const Handler* handler = nullptr;
+    const StreamHandler* stream = nullptr;
+    bool method_not_allowed = false;
+  };
+  Match Find(const std::string& method, const std::string& path) const;
+
+ private:
+  std::map<std::pair<std::string, std::string>, Handler> routes_;
+  std::map<std::pair<std::string, std::string>, StreamHandler> stream_routes_;
+  Handler fallback_;
+};
+
+struct ServerOptions {
+  size_t threads = 1;                    // Asio io threads
+  size_t max_body_bytes = 4 << 20;       // larger bodies get 413 + JSON error
+  std::chrono::seconds idle_timeout{60};  // keep-alive connections idle this long close
+};
+
+class HttpServer {
+ public:
+  HttpServer(const Router& router, ServerOptions options = {});
+  ~HttpServer();
+  // Binds and starts serving; port 0 picks a free port.
+  Status Listen(const std::string& host, uint16_t port);
+  uint16_t port() const;
+  // Stops accepting, waits until `deadline` for responses in progress, closes the rest.
+  void Shutdown(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct ClientResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  std::string Header(std::string_view name) const;
+};
+
+// A blocking client with a keep-alive connection pool per host. Thread-safe.
+// Connection failures and timeouts come back as UNAVAILABLE / DEADLINE_EXCEEDED with a
+// message naming the address; any HTTP status is a successful Result.
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  Result<ClientResponse> Do(const std::string& host_port, const std::string& method,
+                            const std::string& target, const std::string& body,
+                            const Headers& headers, std::chrono::milliseconds timeout);
+  Result<ClientResponse> Get(const std::string& host_port, const std::string& target,
+                             std::chrono::milliseconds timeout) {
+    return Do(host_port, "GET", target, "", {}, timeout);
+  }
+  Result<ClientResponse> Post(const std::string& host_port, const std::string& target,
+                              const std::string& body, std::chrono::milliseconds timeout) {
+    return Do(host_port, "POST", target, body, {{"content-type", "application/json"}}, timeout);
+  }
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace micro::http

@@ -1,0 +1,129 @@
+#include <micro/core/context.h>
+
+#include <algorithm>
+#include <mutex>
+
+namespace micro {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+void Metadata::Add(std::string_view key, std::string_view value) {
+  entries_.emplace_back(Lower(key), std::string(value));
+}
+
+void Metadata::Set(std::string_view key, std::string_view value) {
+  Remove(key);
+  Add(key, value);
+}
+
+std::optional<std::string_view> Metadata::Get(std::string_view key) const {
+  std::string k = Lower(key);
+  for (const auto& [name, value] : entries_) {
+    if (name == k) return std::string_view(value);
+  }
+  return std::nullopt;
+}
+
+void Metadata::Remove(std::string_view key) {
+  std::string k = Lower(key);
+  std::erase_if(entries_, [&](const Entry& e) { return e.first == k; });
+}
+
+bool Metadata::IsHopByHop(std::string_view key) {
+  static constexpr std::string_view kHop[] = {
+      "content-type", "content-length",  "host",              "connection", "te",
+      "user-agent",   "accept-encoding", "transfer-encoding", "keep-alive"};
+  if (key.starts_with("grpc-") || key.starts_with(":")) return true;
+  return std::find(std::begin(kHop), std::end(kHop), key) != std::end(kHop);
+}
+
+// Cancellation is shared by a context and its copies; children link to their parent so
+// that cancelling a call cancels all work done on its behalf.
+struct Context::CancelState {
+  std::mutex mu;
+  bool cancelled = false;
+  uint64_t next_handle = 1;
+  std::vector<std::pair<uint64_t, std::function<void()>>> callbacks;
+  std::vector<std::weak_ptr<CancelState>> children;
+
+  void Cancel() {
+    std::vector<std::pair<uint64_t, std::function<void()>>> to_run;
+    std::vector<std::weak_ptr<CancelState>> kids;
+    {
+      std::lock_guard lock(mu);
+      if (cancelled) return;
+      cancelled = true;
+      to_run.swap(callbacks);
+      kids.swap(children);
+    }
+    for (auto& [handle, fn] : to_run) fn();
+    for (auto& weak : kids) {
+      if (auto child = weak.lock()) child->Cancel();
+    }
+  }
+};
+
+Context::Context() : cancel_(std::make_shared<CancelState>()) {}
+
+Context Context::Child() const {
+  Context child;
+  child.deadline_ = deadline_;
+  child.metadata_ = metadata_;
+  child.trace_ = trace_;
+  child.peer_ = peer_;
+  bool parent_cancelled;
+  {
+    std::lock_guard lock(cancel_->mu);
+    parent_cancelled = cancel_->cancelled;
+    if (!parent_cancelled) {
+      std::erase_if(cancel_->children, [](const auto& w) { return w.expired(); });
+      cancel_->children.push_back(child.cancel_);
+    }
+  }
+  if (parent_cancelled) child.Cancel();
+  return child;
+}
+
+std::chrono::nanoseconds Context::Remaining() const {
+  if (!has_deadline()) return std::chrono::hours(24 * 365);
+  auto left = deadline_ - Clock::now();
+  return left.count() > 0 ? std::chrono::duration_cast<std::chrono::nanoseconds>(left)
+                          : std::chrono::nanoseconds(0);
+}
+
+void Context::Cancel() { cancel_->Cancel(); }
+
+bool Context::cancelled() const {
+  std::lock_guard lock(cancel_->mu);
+  return cancel_->cancelled;
+}
+
+uint64_t Context::OnCancel(std::function<void()> fn) {
+  uint64_t handle;
+  {
+    std::lock_guard lock(cancel_->mu);
+    if (!cancel_->cancelled) {
+      handle = cancel_->next_handle++;
+      cancel_->callbacks.emplace_back(handle, std::move(fn));
+      return handle;
+    }
+  }
+  fn();
+  return 0;
+}
+
+void Context::RemoveOnCancel(uint64_t handle) {
+  std::lock_guard lock(cancel_->mu);
+  std::erase_if(cancel_->callbacks, [&](const auto& cb) { return cb.first == handle; });
+}
+
+}  // namespace micro
