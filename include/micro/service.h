@@ -1,0 +1,94 @@
+// micro::Service: one process serving one or more .proto services. It hosts a Server on
+// the gRPC and HTTP/JSON transports, registers itself in the Registry, keeps the
+// registration alive, offers a Client for calling other services, and shuts down
+// gracefully on SIGTERM/SIGINT.
+//
+//   int main(int argc, char** argv) {
+//     auto opts = micro::ServiceOptions::FromArgs(argc, argv, {.name = "greeter"});
+//     if (!opts.ok()) return micro::ExitWithUsage(opts.status());
+//     micro::Service service(*opts);
+//     helloworld::RegisterGreeter(service.server(), std::make_shared<GreeterImpl>());
+//     return service.Run().ok() ? 0 : 1;
+//   }
+//
+// Lifecycle: Start() = listen (port 0 by default; the bound ports are advertised) ->
+// register -> ready. Run() = Start() + wait for SIGTERM/SIGINT or Stop() + Shutdown().
+// Shutdown(): not ready -> deregister -> drain calls in flight (up to drain_timeout) ->
+// stop transports.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <micro/client/client.h>
+#include <micro/core/result.h>
+#include <micro/registry/registry.h>
+#include <micro/server/health.h>
+#include <micro/server/server.h>
+
+namespace micro {
+
+struct ServiceOptions {
+  std::string name;               // required: the name clients call
+  std::string version = "0.0.0";
+  std::map<std::string, std::string> metadata;  // advertised: weight, zone, lane, ...
+  std::string id;                 // node id; default name-<random>
+  // Plugin URL of the registry (MICRO_REGISTRY, --registry).
+  std::string registry = "platform://127.0.0.1:7700";
+  // Listen URLs per transport; empty disables a transport. Port 0 lets the OS choose.
+  std::string grpc_listen = "grpc://127.0.0.1:0";
+  std::string http_listen = "http://127.0.0.1:0";
+  // Host advertised to other processes; default: the listen host.
+  std::string advertise_host;
+  std::chrono::milliseconds ttl{10000};
+  std::chrono::milliseconds heartbeat_interval{3000};
+  std::chrono::milliseconds drain_timeout{10000};
+  server::ServerOptions server;
+  client::ClientOptions client;
+
+  // Layered: these defaults < env MICRO_* < flags (--name, --version, --registry, --grpc,
+  // --http, --advertise, --id, --metadata k=v, --ttl-ms, --heartbeat-ms, --drain-ms,
+  // --workers, --max-request-bytes, --selector). `--help` yields a Status whose message is
+  // the usage text (code CANCELLED).
+  static Result<ServiceOptions> FromArgs(int argc, const char* const* argv,
+                                         ServiceOptions defaults);
+};
+
+// Prints a FromArgs failure (usage for --help) and returns the process exit code.
+int ExitWithUsage(const Status& status);
+
+class Service {
+ public:
+  explicit Service(ServiceOptions options);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  server::Server& server();
+  server::HealthState& health();
+  // The client this service calls others with (shares the service's registry).
+  client::Client& Client();
+  std::shared_ptr<registry::Registry> registry();
+  const ServiceOptions& options() const;
+
+  Status Start();
+  // Start(), then block until SIGTERM/SIGINT or Stop(), then Shutdown().
+  Status Run();
+  // Asks Run() to return; thread- and signal-safe.
+  void Stop();
+  void Shutdown();
+
+  // The bound port of a transport ("grpc", "http"), 0 if not listening.
+  uint16_t port(const std::string& transport) const;
+  // This process's registration (valid after Start()).
+  const registry::Node& node() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace micro
