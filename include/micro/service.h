@@ -46,11 +46,17 @@ struct ServiceOptions {
   std::chrono::milliseconds ttl{10000};
   std::chrono::milliseconds heartbeat_interval{3000};
   std::chrono::milliseconds drain_timeout{10000};
+  // After deregistering, keep serving this long so that clients still holding this node in
+  // their cache are answered, not refused, while the removal propagates.
+  std::chrono::milliseconds drain_grace{500};
+  // Run() waits for SIGTERM/SIGINT. Tests that host services in-process turn this off
+  // and call Stop().
+  bool handle_signals = true;
   server::ServerOptions server;
   client::ClientOptions client;
 
   // Layered: these defaults < env MICRO_* < flags (--name, --version, --registry, --grpc,
-  // --http, --advertise, --id, --metadata k=v, --ttl-ms, --heartbeat-ms, --drain-ms,
+  // --http, --advertise, --id, --metadata k=v, --ttl-ms, --heartbeat-ms, --drain-ms, --drain-grace-ms,
   // --workers, --max-request-bytes, --selector). `--help` yields a Status whose message is
   // the usage text (code CANCELLED).
   static Result<ServiceOptions> FromArgs(int argc, const char* const* argv,
