@@ -25,12 +25,14 @@
 namespace micro::registry {
 
 // One running instance of a service.
+// (Every field has an initializer so that designated initializers may leave any out under
+// -Wextra.)
 struct Node {
-  std::string id;                          // unique within the service
-  std::string host;                        // address other processes dial
-  std::map<std::string, uint16_t> ports;   // per protocol: "grpc", "http"
-  std::string version;                     // the service version this node runs
-  std::map<std::string, std::string> metadata;  // weight, zone, lane, tags, ...
+  std::string id{};                         // unique within the service
+  std::string host{};                       // address other processes dial
+  std::map<std::string, uint16_t> ports{};  // per protocol: "grpc", "http"
+  std::string version{};  // the service version this node runs (default: the service's)
+  std::map<std::string, std::string> metadata{};  // weight, zone, lane, tags, ...
 
   // "host:port" for a protocol, or "" when the node does not speak it.
   std::string Address(const std::string& protocol) const;
@@ -38,29 +40,29 @@ struct Node {
 };
 
 struct ServiceInfo {
-  std::string name;
-  std::string version;
-  std::map<std::string, std::string> metadata;
+  std::string name{};
+  std::string version{};
+  std::map<std::string, std::string> metadata{};
 };
 
 // A service and its live nodes, as Get() returns it.
 struct Service {
-  std::string name;
-  std::vector<Node> nodes;
+  std::string name{};
+  std::vector<Node> nodes{};
 };
 
 // One summary row per service, as List() returns it.
 struct ServiceSummary {
-  std::string name;
-  std::vector<std::string> versions;
-  std::vector<Node> nodes;
+  std::string name{};
+  std::vector<std::string> versions{};
+  std::vector<Node> nodes{};
 };
 
 struct Event {
   enum class Type { kAdd, kUpdate, kRemove };
   Type type = Type::kAdd;
-  std::string service;
-  Node node;
+  std::string service{};
+  Node node{};
 };
 
 // A stream of changes. Next() blocks up to `timeout`; it returns DEADLINE_EXCEEDED when
@@ -79,17 +81,21 @@ class Registry {
   virtual ~Registry() = default;
 
   // Adds or replaces `node` of `service`; the node expires unless heartbeated within ttl.
-  // INVALID_ARGUMENT when the service name, node id, host or ports are missing.
+  // INVALID_ARGUMENT when the service name, node id, host or ports are missing, a port is 0
+  // or ttl <= 0. A node without a version takes the service's. Watchers see kAdd for a new
+  // node, kUpdate when a registration changes one, nothing when it only renews the TTL.
   virtual Status Register(const ServiceInfo& service, const Node& node,
                           std::chrono::milliseconds ttl) = 0;
   // Renews the TTL. NOT_FOUND when the node expired or was never registered (the caller
   // should Register again).
   virtual Status Heartbeat(const std::string& service, const std::string& node_id) = 0;
+  // Idempotent: OK when the node is already gone.
   virtual Status Deregister(const std::string& service, const std::string& node_id) = 0;
   // The live nodes of a service; NOT_FOUND when it has none.
   virtual Result<Service> Get(const std::string& service) = 0;
   virtual Result<std::vector<ServiceSummary>> List() = 0;
-  // Changes to one service, or to all when `service` is empty.
+  // Changes to one service, or to all when `service` is empty, from the moment Watch()
+  // returns (nodes already registered are not reported; Get/List them first).
   virtual Result<std::unique_ptr<Watcher>> Watch(const std::string& service) = 0;
 };
 
