@@ -78,11 +78,17 @@ micro::Status GreeterImpl::StreamHellos(micro::Context& ctx, const HelloRequest&
   if (request.count() < 0 || request.count() > kMaxStreamCount) {
     return micro::Status::InvalidArgument("count must be between 0 and 1000");
   }
+  if (request.delay_ms() < 0 || request.delay_ms() > kMaxDelayMs) {
+    return micro::Status::InvalidArgument("delay_ms must be between 0 and 60000");
+  }
   int count = request.count() == 0 ? kDefaultStreamCount : request.count();
   HelloReply reply;
   reply.set_served_by(instance_id_);
   for (int i = 1; i <= count; ++i) {
     if (ctx.cancelled()) return micro::Status::Cancelled("call cancelled");
+    if (i > 1 && request.delay_ms() > 0) {
+      MICRO_RETURN_IF_ERROR(Wait(ctx, std::chrono::milliseconds(request.delay_ms())));
+    }
     reply.set_message("Hello, " + request.name() + " #" + std::to_string(i));
     if (!writer.Write(reply)) return micro::Status::Cancelled("the client went away");
   }
