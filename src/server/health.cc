@@ -41,6 +41,11 @@ bool HealthState::ready() const {
   return registered_ && registry_healthy_ && !draining_;
 }
 
+bool HealthState::draining() const {
+  std::lock_guard lock(mu_);
+  return draining_;
+}
+
 std::string HealthState::reason() const {
   std::lock_guard lock(mu_);
   if (draining_) return "draining: shutting down";

@@ -28,6 +28,8 @@ class HealthState {
 
   bool live() const { return true; }
   bool ready() const;
+  // True once shutdown began; long-lived health streams end then (they would hold drain).
+  bool draining() const;
   // Why not ready, for a human ("not registered", "registry heartbeats failing", ...).
   std::string reason() const;
   // grpc.health.v1 semantics: "" = the whole process; unknown names -> kServiceUnknown.

@@ -1,0 +1,57 @@
+// AsyncCaller: asynchronous unary calls on completion queues owned by the client
+// transport. Each call's `done` runs on the queue's polling thread when the call
+// completes, so it must be short and must not block.
+//
+// Destruction cancels the calls still in flight, runs their `done` (CANCELLED), then
+// joins the threads.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <google/protobuf/message.h>
+#include <grpcpp/completion_queue.h>
+
+#include <micro/core/context.h>
+#include <micro/core/status.h>
+
+#include "transport/grpc/channel_cache.h"
+
+namespace micro::transport::grpc_transport {
+
+class AsyncCaller {
+ public:
+  explicit AsyncCaller(size_t threads);
+  ~AsyncCaller();
+  AsyncCaller(const AsyncCaller&) = delete;
+  AsyncCaller& operator=(const AsyncCaller&) = delete;
+
+  void Call(Context& ctx, ChannelEntry& channel, const std::string& address,
+            const std::string& method_path, const google::protobuf::Message& request,
+            google::protobuf::Message* response, std::function<void(Status)> done);
+
+ private:
+  struct Pending;
+  struct Queue {
+    grpc::CompletionQueue cq;
+    std::thread thread;
+  };
+
+  void Poll(Queue* queue);
+  void Remove(Pending* call);
+
+  std::vector<std::unique_ptr<Queue>> queues_;
+  std::atomic<size_t> next_queue_{0};
+
+  // Calls in flight, so that destruction can cancel them.
+  std::mutex mu_;
+  bool closed_ = false;
+  Pending* head_ = nullptr;
+};
+
+}  // namespace micro::transport::grpc_transport

@@ -1,0 +1,58 @@
+#include "transport/grpc/client_stream.h"
+
+#include "transport/grpc/codec.h"
+#include "transport/grpc/status.h"
+
+namespace micro::transport::grpc_transport {
+
+GrpcClientStream::GrpcClientStream(Context& ctx, ChannelEntry& channel, std::string address,
+                                   const std::string& method_path)
+    : ctx_(ctx), address_(std::move(address)) {
+  PrepareClientContext(*ctx_, &call_);
+  link_.Link(*ctx_, &call_);
+  grpc::internal::RpcMethod method(method_path.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING);
+  stream_.reset(
+      grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
+          channel.channel(), method, &call_));
+}
+
+GrpcClientStream::~GrpcClientStream() {
+  if (!finished_) {
+    call_.TryCancel();
+    (void)stream_->Finish();
+  }
+  link_.Unlink();
+}
+
+bool GrpcClientStream::Write(const google::protobuf::Message& message) {
+  grpc::ByteBuffer bytes;
+  if (!SerializeMessage(message, &bytes)) return false;
+  return stream_->Write(bytes);
+}
+
+bool GrpcClientStream::WritesDone() { return stream_->WritesDone(); }
+
+bool GrpcClientStream::Read(google::protobuf::Message* message) {
+  grpc::ByteBuffer bytes;
+  if (!stream_->Read(&bytes)) return false;
+  if (ParseMessage(&bytes, message)) return true;
+  {
+    std::lock_guard lock(mu_);
+    read_error_ = Status::Internal("response from " + address_ + " is not a valid " +
+                                   message->GetDescriptor()->full_name());
+  }
+  call_.TryCancel();
+  return false;
+}
+
+Status GrpcClientStream::Finish() {
+  if (finished_) return Status::FailedPrecondition("stream already finished");
+  finished_ = true;
+  grpc::Status status = stream_->Finish();
+  link_.Unlink();
+  std::lock_guard lock(mu_);
+  if (!read_error_.ok()) return read_error_;
+  return FromGrpcStatus(status, address_);
+}
+
+}  // namespace micro::transport::grpc_transport

@@ -1,0 +1,166 @@
+#include "transport/grpc/generic_call.h"
+
+#include <string>
+
+#include <grpc/grpc.h>
+
+#include "transport/grpc/codec.h"
+#include "transport/grpc/server_context.h"
+#include "transport/grpc/server_core.h"
+#include "transport/grpc/status.h"
+
+namespace micro::transport::grpc_transport {
+
+GenericCall::GenericCall(ServerCore* core, Poller* poller) : core_(core), poller_(poller) {}
+
+void GenericCall::Request() {
+  call_.AsyncNotifyWhenDone(&done_tag_);
+  core_->generic().RequestCall(&call_, &stream_, poller_->cq.get(), poller_->cq.get(),
+                               &requested_tag_);
+}
+
+void GenericCall::OnEvent(uint8_t op, bool ok) {
+  switch (op) {
+    case kRequested:
+      if (!ok) {  // the server is shutting down; this call never started
+        core_->Retire(this);
+        return;
+      }
+      OnRequested();
+      return;
+    case kRead:
+      if (streaming_) {
+        // A read fails at the end of the input or because the call broke; only in the
+        // second case must the handler see its Context cancelled — before Read returns,
+        // not when the done event arrives later.
+        if (!ok && grpc_call_failed_before_recv_message(call_.c_call())) ctx_->Cancel();
+        read_op_.Complete(ok);
+      } else {
+        OnUnaryRead(ok);
+      }
+      return;
+    case kWritten:
+      if (!ok) ctx_->Cancel();  // a write fails only when the call is gone
+      write_op_.Complete(ok);
+      return;
+    case kFinished:
+      finished_ = true;
+      MaybeRetire();
+      return;
+    case kDone:
+      done_ = true;
+      if (ctx_ && call_.IsCancelled()) ctx_->Cancel();
+      MaybeRetire();
+      return;
+  }
+}
+
+void GenericCall::OnRequested() {
+  core_->RequestGeneric(*poller_);
+  guard_.emplace(&core_->server());
+
+  method_ = core_->server().Find(call_.method());
+  if (method_ == nullptr) {
+    Finish(Status::Unimplemented("unknown method " + call_.method()));
+    return;
+  }
+  ctx_.emplace();
+  FillContext(call_, &*ctx_);
+  if (method_->kind == server::MethodKind::kUnary) {
+    stream_.Read(&in_, &read_tag_);
+    return;
+  }
+  // Streaming handlers block on their stream, so they always run on the worker pool.
+  streaming_ = true;
+  if (!core_->server().workers().Post([this] { RunStream(); })) {
+    Finish(Status::Unavailable("server is shutting down"));
+  }
+}
+
+void GenericCall::OnUnaryRead(bool ok) {
+  if (!ok) {
+    Finish(Status::InvalidArgument("the call carried no request message"));
+    return;
+  }
+  request_.reset(method_->request_prototype->New());
+  if (!ParseMessage(&in_, request_.get())) {
+    Finish(Status::InvalidArgument("request is not a valid " +
+                                   request_->GetDescriptor()->full_name()));
+    return;
+  }
+  response_.reset(method_->response_prototype->New());
+  if (!core_->server().RunOn(*method_, [this] { RunUnary(); })) {
+    Finish(Status::Unavailable("server is shutting down"));
+  }
+}
+
+void GenericCall::RunUnary() {
+  Status status = core_->server().Invoke(
+      *ctx_, server::CallInfo{*method_, "grpc", request_.get(), response_.get(), nullptr});
+  if (!status.ok()) {
+    Finish(status);
+    return;
+  }
+  if (!SerializeMessage(*response_, &out_)) {
+    Finish(Status::Internal("response could not be serialized"));
+    return;
+  }
+  stream_.WriteAndFinish(out_, grpc::WriteOptions(), grpc::Status::OK, &finished_tag_);
+}
+
+void GenericCall::RunStream() {
+  Status status =
+      core_->server().Invoke(*ctx_, server::CallInfo{*method_, "grpc", nullptr, nullptr, this});
+  {
+    std::lock_guard lock(error_mu_);
+    if (!stream_error_.ok()) status = stream_error_;
+  }
+  Finish(status);
+}
+
+bool GenericCall::Read(google::protobuf::Message* message) {
+  if (read_closed_) return false;
+  read_op_.Arm();
+  stream_.Read(&in_, &read_tag_);
+  if (!read_op_.Wait()) {
+    read_closed_ = true;
+    return false;
+  }
+  if (!ParseMessage(&in_, message)) {
+    read_closed_ = true;
+    std::lock_guard lock(error_mu_);
+    stream_error_ =
+        Status::InvalidArgument("request is not a valid " + message->GetDescriptor()->full_name());
+    return false;
+  }
+  return true;
+}
+
+bool GenericCall::Write(const google::protobuf::Message& message) {
+  if (write_closed_) return false;
+  grpc::ByteBuffer bytes;
+  if (!SerializeMessage(message, &bytes)) {
+    write_closed_ = true;
+    return false;
+  }
+  write_op_.Arm();
+  stream_.Write(bytes, &written_tag_);
+  if (!write_op_.Wait()) {
+    write_closed_ = true;
+    return false;
+  }
+  return true;
+}
+
+void GenericCall::Finish(const Status& status) {
+  // Once the operation is started the poller may delete this object: touch nothing after.
+  stream_.Finish(ToGrpcStatus(status), &finished_tag_);
+}
+
+void GenericCall::MaybeRetire() {
+  if (!finished_ || !done_) return;
+  guard_.reset();
+  core_->Retire(this);
+}
+
+}  // namespace micro::transport::grpc_transport
