@@ -10,8 +10,13 @@
 //   server.Listen("127.0.0.1", 0);   // server.port() tells the port
 //
 //   micro::http::HttpClient client;
-//   auto r = client.Post("127.0.0.1:8500", "/registry/register", body, {{"content-type", "application/json"}},
-//                        std::chrono::seconds(2));
+//   auto r = client.Post("127.0.0.1:8500", "/registry/register", body, std::chrono::seconds(2));
+//   if (r.ok() && r->status == 200) Use(r->body);
+//
+// Threads: handlers run on the server's io threads and must never block (hand blocking
+// work to a pool and answer through the Responder later, from any thread). Router::Add*
+// only before Listen(). HttpServer::Listen/Shutdown from the owning thread. HttpClient is
+// fully thread-safe.
 #pragma once
 
 #include <chrono>
@@ -19,7 +24,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,9 +37,9 @@ namespace micro::http {
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // path with query, as sent
-  std::string path;    // without the query
+  std::string method;                        // "GET", "POST", ...
+  std::string target;                        // path with query, as sent
+  std::string path;                          // without the query
   std::map<std::string, std::string> query;  // decoded
   Headers headers;
   std::string body;
@@ -42,28 +49,44 @@ struct Request {
   std::string Header(std::string_view name) const;
 };
 
-struct Response {
-  int status = 200;
-  Headers headers;
-  std::string body;
-
-  static Response Json(int status, std::string body);
-  static Response Text(int status, std::string body);
-  // {"code":"NOT_FOUND","message":"...","request_id":"..."} with the mapped HTTP status.
-  static Response Error(const Status& status, const std::string& request_id = "");
-};
-
-// Sends the response of one request; callable once, from any thread, at any time
-// (a long-poll handler keeps it and answers later).
-using Responder = std::function<void(Response)>;
-
 // For a response sent in pieces (NDJSON streams): Write() each chunk, then Close().
+// Thread-safe; Write may be called from any thread, before or after the response head went
+// out. Write never blocks on an io thread; elsewhere it waits while more than ~1 MiB is
+// queued for a slow peer (back-pressure). Dropping the last reference closes the stream.
 class ChunkWriter {
  public:
   virtual ~ChunkWriter() = default;
   virtual bool Write(std::string chunk) = 0;  // false when the peer is gone
   virtual void Close() = 0;
 };
+
+// A writer for Response::Chunked (the only kind of writer the server accepts there).
+std::shared_ptr<ChunkWriter> NewChunkWriter();
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // Set by Chunked(): the body is what is written to it, sent with chunked encoding.
+  std::shared_ptr<ChunkWriter> stream;
+
+  static Response Json(int status, std::string body);
+  static Response Text(int status, std::string body);
+  // {"code":"NOT_FOUND","message":"...","request_id":"..."} with the mapped HTTP status.
+  static Response Error(const Status& status, const std::string& request_id = "");
+  // A response whose body follows in pieces: `writer` comes from NewChunkWriter().
+  static Response Chunked(int status, std::string content_type,
+                          std::shared_ptr<ChunkWriter> writer);
+};
+
+// Sends the response of one request; callable once, from any thread, at any time
+// (a long-poll handler keeps it and answers later). Later calls are ignored; if the
+// connection is gone by then the response is dropped. If every copy is destroyed without
+// a call, the client gets a 500.
+using Responder = std::function<void(Response)>;
+
+// A fresh request id (16 hex digits) for requests that came without `x-request-id`.
+std::string NewRequestId();
 
 using Handler = std::function<void(Request, Responder)>;
 // Streaming handlers get the response head written with `status` and `content_type`,
@@ -78,26 +101,32 @@ class Router {
   // Any method/path not matched by Add() routes here (e.g. the RPC transport's
   // "POST /<Service>/<Method>"). Without it, unmatched requests get a JSON 404.
   void SetFallback(Handler handler);
-  // Handlers for paths that answer with a chunked stream.
-  void AddStream(const std::string& method, const std::string& path, StreamHandler handler);
+  // Handlers for paths that answer with a chunked stream: the head (200, `content_type`,
+  // chunked) is sent at once and the handler owns the writer until Close().
+  void AddStream(const std::string& method, const std::string& path, StreamHandler handler,
+                 const std::string& content_type = "application/x-ndjson");
 
   struct Match {
     const Handler* handler = nullptr;
     const StreamHandler* stream = nullptr;
+    const std::string* content_type = nullptr;  // of a stream route
     bool method_not_allowed = false;
   };
   Match Find(const std::string& method, const std::string& path) const;
 
  private:
   std::map<std::pair<std::string, std::string>, Handler> routes_;
-  std::map<std::pair<std::string, std::string>, StreamHandler> stream_routes_;
+  std::map<std::pair<std::string, std::string>, std::pair<StreamHandler, std::string>>
+      stream_routes_;
+  std::set<std::string> paths_;  // paths with any route: 405 rather than 404
   Handler fallback_;
 };
 
 struct ServerOptions {
-  size_t threads = 1;                    // Asio io threads
-  size_t max_body_bytes = 4 << 20;       // larger bodies get 413 + JSON error
+  size_t threads = 1;                     // Asio io threads
+  size_t max_body_bytes = 4 << 20;        // larger bodies get 413 + JSON error
   std::chrono::seconds idle_timeout{60};  // keep-alive connections idle this long close
+  size_t max_header_bytes = 64 << 10;     // larger request heads get 431 and a close
 };
 
 class HttpServer {
@@ -107,7 +136,9 @@ class HttpServer {
   // Binds and starts serving; port 0 picks a free port.
   Status Listen(const std::string& host, uint16_t port);
   uint16_t port() const;
-  // Stops accepting, waits until `deadline` for responses in progress, closes the rest.
+  // Stops accepting, waits until `deadline` for responses in progress, closes the rest and
+  // joins the io threads. Idempotent; the destructor calls it with an immediate deadline.
+  // Not from an io thread (it joins them).
   void Shutdown(std::chrono::steady_clock::time_point deadline);
 
  private:
@@ -124,7 +155,10 @@ struct ClientResponse {
 
 // A blocking client with a keep-alive connection pool per host. Thread-safe.
 // Connection failures and timeouts come back as UNAVAILABLE / DEADLINE_EXCEEDED with a
-// message naming the address; any HTTP status is a successful Result.
+// message naming the address; any HTTP status is a successful Result. A request sent on a
+// pooled connection the server had closed meanwhile is retried once on a new connection.
+// `timeout` bounds the whole exchange (connect, write, read). It blocks the calling
+// thread, so never call it from an io thread.
 class HttpClient {
  public:
   HttpClient();
