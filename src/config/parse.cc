@@ -2,12 +2,16 @@
 // exception stops here and becomes a Status.
 #include <micro/config/parse.h>
 
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "config/tree.h"
 
@@ -106,88 +110,164 @@ std::string Where(const YAML::Mark& mark) {
          ": ";
 }
 
-struct Budget {
-  size_t nodes = 0;
-  Status Spend(const YAML::Mark& mark) {
-    if (++nodes > kMaxNodes) {
-      return Status::InvalidArgument(Where(mark) + "document has more than " +
-                                     std::to_string(kMaxNodes) + " nodes");
-    }
-    return {};
+// Builds a Value straight from yaml-cpp's parse events, rather than through YAML::Node:
+// one pass, aliases expanded under a node budget, and no YAML::LoadAll, whose document
+// loop never ends on some malformed input (yaml-cpp 0.7; fixed upstream in 2024).
+class ValueBuilder : public YAML::EventHandler {
+ public:
+  struct Error {
+    YAML::Mark mark;
+    std::string message;
+  };
+
+  bool has_root() const { return has_root_; }
+  Value TakeRoot() { return std::move(root_); }
+
+  // YAML::EventHandler
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (ExpectingKey()) throw Error{mark, "empty key"};
+    Add(mark, Value(), 1, anchor);
   }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) throw Error{mark, "alias to an anchor that is not complete"};
+    if (ExpectingKey()) {
+      if (!it->second.value.is_scalar() || it->second.value.is_null()) {
+        throw Error{mark, "keys must be scalars"};
+      }
+      SetKey(mark, it->second.value.ToString());
+      return;
+    }
+    Add(mark, it->second.value, it->second.nodes, YAML::NullAnchor);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& text) override {
+    if (ExpectingKey()) {
+      // Keys keep their text: "0.5: x" is the path 0.5, not the double.
+      Spend(mark, 1);
+      if (anchor != YAML::NullAnchor) anchors_[anchor] = {Value(text), 1};
+      SetKey(mark, text);
+      return;
+    }
+    // "!" marks a quoted scalar and !!str an explicit string: both stay strings.
+    bool is_string = tag == "!" || tag.ends_with(":str");
+    Add(mark, is_string ? Value(text) : ResolvePlainScalar(text), 1, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Push(mark, Value::List{}, anchor);
+  }
+  void OnSequenceEnd() override { Pop(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Push(mark, Value::Map{}, anchor);
+  }
+  void OnMapEnd() override { Pop(); }
+
+ private:
+  struct Frame {
+    Value value;  // the list or map being built
+    YAML::anchor_t anchor = YAML::NullAnchor;
+    size_t nodes = 1;  // in this subtree, aliases expanded
+    bool has_key = false;
+    std::string key{};
+    YAML::Mark key_mark{};
+  };
+  struct Anchored {
+    Value value;
+    size_t nodes = 0;
+  };
+
+  bool ExpectingKey() const {
+    return !stack_.empty() && stack_.back().value.is_map() && !stack_.back().has_key;
+  }
+
+  void Spend(const YAML::Mark& mark, size_t nodes) {
+    nodes_ += nodes;
+    if (nodes_ > kMaxNodes) {
+      throw Error{mark, "document has more than " + std::to_string(kMaxNodes) + " nodes"};
+    }
+  }
+
+  void SetKey(const YAML::Mark& mark, std::string key) {
+    Frame& top = stack_.back();
+    top.has_key = true;
+    top.key = std::move(key);
+    top.key_mark = mark;
+  }
+
+  void Push(const YAML::Mark& mark, Value empty, YAML::anchor_t anchor) {
+    if (ExpectingKey()) throw Error{mark, "keys must be scalars"};
+    if (stack_.size() >= static_cast<size_t>(kMaxDepth)) {
+      throw Error{mark, "nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+    }
+    Spend(mark, 1);
+    stack_.push_back(Frame{std::move(empty), anchor});
+  }
+
+  void Pop() {
+    Frame frame = std::move(stack_.back());
+    stack_.pop_back();
+    if (frame.anchor != YAML::NullAnchor) anchors_[frame.anchor] = {frame.value, frame.nodes};
+    Attach(std::move(frame.value), frame.nodes);
+  }
+
+  void Add(const YAML::Mark& mark, Value value, size_t nodes, YAML::anchor_t anchor) {
+    Spend(mark, nodes);
+    if (anchor != YAML::NullAnchor) anchors_[anchor] = {value, nodes};
+    Attach(std::move(value), nodes);
+  }
+
+  void Attach(Value value, size_t nodes) {
+    if (stack_.empty()) {
+      root_ = std::move(value);
+      has_root_ = true;
+      return;
+    }
+    Frame& top = stack_.back();
+    top.nodes += nodes;
+    if (top.value.is_list()) {
+      top.value.as_list().push_back(std::move(value));
+      return;
+    }
+    top.has_key = false;
+    Status s = SetPath(top.value, top.key, std::move(value));
+    if (!s.ok()) throw Error{top.key_mark, s.message()};
+  }
+
+  std::vector<Frame> stack_;
+  std::map<YAML::anchor_t, Anchored> anchors_;
+  size_t nodes_ = 0;
+  Value root_;
+  bool has_root_ = false;
 };
 
-Status FromYaml(const YAML::Node& node, int depth, Budget& budget, Value& out) {
-  MICRO_RETURN_IF_ERROR(budget.Spend(node.Mark()));
-  if (depth > kMaxDepth) {
-    return Status::InvalidArgument(Where(node.Mark()) + "nested deeper than " +
-                                   std::to_string(kMaxDepth) + " levels");
-  }
-  switch (node.Type()) {
-    case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null:
-      out = Value();
-      return {};
-    case YAML::NodeType::Scalar:
-      // The "!" tag marks a quoted scalar, which is a string whatever it looks like.
-      out = node.Tag() == "!" ? Value(node.Scalar()) : ResolvePlainScalar(node.Scalar());
-      return {};
-    case YAML::NodeType::Sequence: {
-      Value::List list;
-      list.reserve(node.size());
-      for (const auto& element : node) {
-        Value v;
-        MICRO_RETURN_IF_ERROR(FromYaml(element, depth + 1, budget, v));
-        list.push_back(std::move(v));
-      }
-      out = std::move(list);
-      return {};
-    }
-    case YAML::NodeType::Map: {
-      out = Value::Map{};
-      for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
-          return Status::InvalidArgument(Where(entry.first.Mark()) + "keys must be scalars");
-        }
-        Value v;
-        MICRO_RETURN_IF_ERROR(FromYaml(entry.second, depth + 1, budget, v));
-        Status set = SetPath(out, entry.first.Scalar(), std::move(v));
-        if (!set.ok()) return Status::InvalidArgument(Where(entry.first.Mark()) + set.message());
-      }
-      return {};
-    }
-  }
-  return {};
-}
-
 Result<Value> ParseYaml(std::string_view text) {
-  std::vector<YAML::Node> docs;
+  std::istringstream in{std::string(text)};
+  ValueBuilder builder;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    YAML::Parser parser(in);
+    if (!parser.HandleNextDocument(builder) || !builder.has_root()) return Value(Value::Map{});
+    Value root = builder.TakeRoot();
+    // Asked once more, never in a loop: one document is all a config file may hold.
+    ValueBuilder rest;
+    if (parser.HandleNextDocument(rest)) {
+      return Status::InvalidArgument("expected one YAML document, found more");
+    }
+    if (root.is_null()) return Value(Value::Map{});
+    if (!root.is_map()) {
+      return Status::InvalidArgument("the top level must be a mapping of keys to values");
+    }
+    return root;
+  } catch (const ValueBuilder::Error& e) {
+    return Status::InvalidArgument(Where(e.mark) + e.message);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(Where(e.mark) + e.msg);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(e.what());
   }
-  if (docs.size() > 1) {
-    return Status::InvalidArgument("expected one YAML document, found " +
-                                   std::to_string(docs.size()));
-  }
-  if (docs.empty() || docs[0].IsNull()) return Value(Value::Map{});
-  if (!docs[0].IsMap()) {
-    return Status::InvalidArgument(Where(docs[0].Mark()) +
-                                   "the top level must be a mapping of keys to values");
-  }
-  Value out;
-  Budget budget;
-  try {
-    MICRO_RETURN_IF_ERROR(FromYaml(docs[0], 0, budget, out));
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(Where(e.mark) + e.msg);
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(e.what());
-  }
-  return out;
 }
 
 struct TooDeep {};

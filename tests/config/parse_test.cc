@@ -103,6 +103,12 @@ TEST(ParseYaml, ErrorsSayWhere) {
   EXPECT_THAT(empty_segment.status().message(), HasSubstr("a..b"));
 }
 
+TEST(ParseYaml, MalformedInputThatLoopsYamlCppLoadAllEndsPromptly) {
+  // yaml-cpp 0.7's LoadAll() loops forever, allocating, on this (upstream PR #1319).
+  auto v = ParseDocument("\n,\n    ", Format::kYaml);
+  EXPECT_FALSE(v.ok());
+}
+
 TEST(ParseYaml, DeepNestingAndAliasBombsAreRejected) {
   std::string deep;
   for (int i = 0; i < 100; ++i) deep += "[";
