@@ -14,6 +14,11 @@
 #include <vector>
 
 #include <google/protobuf/wrappers.pb.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/impl/client_unary_call.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
 #include "echo.pb.h"
@@ -36,9 +41,18 @@ EchoRequest Request(std::string message, int sleep_ms = 0) {
   return r;
 }
 
-class GrpcTransportTest : public ::testing::Test {
+// Every test runs against gRPC's full filter stack (the default) and its minimal stack
+// (?minimal_stack=1), where the transport enforces the size limit and deadline itself.
+class GrpcTransportTest : public ::testing::TestWithParam<std::string> {
  protected:
+  bool minimal() const { return !GetParam().empty(); }
+  // Adds the mode's option to a listen URL.
+  std::string Listen(std::string url = "grpc://127.0.0.1:0") const {
+    if (GetParam().empty()) return url;
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + GetParam();
+  }
   void Start(GrpcEnvOptions options = {}) {
+    options.listen = Listen(options.listen);
     env_ = std::make_unique<GrpcTestEnv>(std::move(options));
     ASSERT_EQ(env_->error(), "");
   }
@@ -52,7 +66,7 @@ class GrpcTransportTest : public ::testing::Test {
   std::unique_ptr<GrpcTestEnv> env_;
 };
 
-TEST_F(GrpcTransportTest, UnaryRoundTrip) {
+TEST_P(GrpcTransportTest, UnaryRoundTrip) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoRequest request = Request("hello");
   request.set_payload(std::string("\0\1\2bytes", 8));
@@ -64,7 +78,7 @@ TEST_F(GrpcTransportTest, UnaryRoundTrip) {
   EXPECT_EQ(response.count(), 7);
 }
 
-TEST_F(GrpcTransportTest, UnaryAsyncRoundTrip) {
+TEST_P(GrpcTransportTest, UnaryAsyncRoundTrip) {
   constexpr int kCalls = 20;
   std::vector<EchoRequest> requests(kCalls);
   std::vector<EchoResponse> responses(kCalls);
@@ -83,14 +97,14 @@ TEST_F(GrpcTransportTest, UnaryAsyncRoundTrip) {
   }
 }
 
-TEST_F(GrpcTransportTest, ShortPathReachesMethod) {
+TEST_P(GrpcTransportTest, ShortPathReachesMethod) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoResponse response;
   ASSERT_TRUE(Unary(ctx, Request("short"), &response, "/Echo/Unary").ok());
   EXPECT_EQ(response.message(), "short");
 }
 
-TEST_F(GrpcTransportTest, ServerStreaming) {
+TEST_P(GrpcTransportTest, ServerStreaming) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   auto stream = env_->client().OpenStream(ctx, env_->address(), kEchoServerStream);
   ASSERT_TRUE(stream.ok());
@@ -108,7 +122,7 @@ TEST_F(GrpcTransportTest, ServerStreaming) {
   EXPECT_TRUE((*stream)->Finish().ok());
 }
 
-TEST_F(GrpcTransportTest, ClientStreaming) {
+TEST_P(GrpcTransportTest, ClientStreaming) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   auto stream = env_->client().OpenStream(ctx, env_->address(), kEchoClientStream);
   ASSERT_TRUE(stream.ok());
@@ -122,7 +136,7 @@ TEST_F(GrpcTransportTest, ClientStreaming) {
   EXPECT_TRUE((*stream)->Finish().ok());
 }
 
-TEST_F(GrpcTransportTest, BidiStreaming) {
+TEST_P(GrpcTransportTest, BidiStreaming) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   auto stream = env_->client().OpenStream(ctx, env_->address(), kEchoBidi);
   ASSERT_TRUE(stream.ok());
@@ -138,7 +152,7 @@ TEST_F(GrpcTransportTest, BidiStreaming) {
   EXPECT_TRUE((*stream)->Finish().ok());
 }
 
-TEST_F(GrpcTransportTest, StreamErrorStatusReachesClient) {
+TEST_P(GrpcTransportTest, StreamErrorStatusReachesClient) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   auto stream = env_->client().OpenStream(ctx, env_->address(), kEchoBidi);
   ASSERT_TRUE(stream.ok());
@@ -152,7 +166,7 @@ TEST_F(GrpcTransportTest, StreamErrorStatusReachesClient) {
   EXPECT_EQ(status.message(), "no such thing");
 }
 
-TEST_F(GrpcTransportTest, MetadataTraceAndDeadlineReachHandler) {
+TEST_P(GrpcTransportTest, MetadataTraceAndDeadlineReachHandler) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   ctx.metadata().Add("x-user", "alice");
   ctx.metadata().Add("x-bin-bin", std::string("\0\xff", 2));
@@ -178,14 +192,14 @@ TEST_F(GrpcTransportTest, MetadataTraceAndDeadlineReachHandler) {
   EXPECT_NE(call.peer.find("127.0.0.1"), std::string::npos) << call.peer;
 }
 
-TEST_F(GrpcTransportTest, NoDeadlineWhenCallerHasNone) {
+TEST_P(GrpcTransportTest, NoDeadlineWhenCallerHasNone) {
   Context ctx;
   EchoResponse response;
   ASSERT_TRUE(Unary(ctx, Request("free"), &response).ok());
   EXPECT_FALSE(env_->recorder().last().has_deadline);
 }
 
-TEST_F(GrpcTransportTest, DeadlineExceededWithinDeadline) {
+TEST_P(GrpcTransportTest, DeadlineExceededWithinDeadline) {
   auto ctx = Context::WithTimeout(milliseconds(300));
   auto start = Clock::now();
   EchoResponse response;
@@ -199,7 +213,7 @@ TEST_F(GrpcTransportTest, DeadlineExceededWithinDeadline) {
   EXPECT_TRUE(env_->recorder().last().cancelled);
 }
 
-TEST_F(GrpcTransportTest, UnknownMethodIsUnimplemented) {
+TEST_P(GrpcTransportTest, UnknownMethodIsUnimplemented) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoResponse response;
   Status status = Unary(ctx, Request("x"), &response, "/micro.test.Echo/Nope");
@@ -207,7 +221,7 @@ TEST_F(GrpcTransportTest, UnknownMethodIsUnimplemented) {
   EXPECT_EQ(status.message(), "unknown method /micro.test.Echo/Nope");
 }
 
-TEST_F(GrpcTransportTest, HandlerErrorKeepsCodeAndMessage) {
+TEST_P(GrpcTransportTest, HandlerErrorKeepsCodeAndMessage) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoRequest request = Request("no such user");
   request.set_fail_code(static_cast<int>(StatusCode::kNotFound));
@@ -217,7 +231,7 @@ TEST_F(GrpcTransportTest, HandlerErrorKeepsCodeAndMessage) {
   EXPECT_EQ(status.message(), "no such user");
 }
 
-TEST_F(GrpcTransportTest, HandlerThrowingIsInternalAndServerKeepsServing) {
+TEST_P(GrpcTransportTest, HandlerThrowingIsInternalAndServerKeepsServing) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoResponse response;
   Status status = Unary(ctx, Request("throw:kaboom"), &response);
@@ -227,7 +241,7 @@ TEST_F(GrpcTransportTest, HandlerThrowingIsInternalAndServerKeepsServing) {
   EXPECT_EQ(response.message(), "after");
 }
 
-TEST_F(GrpcTransportTest, OversizedRequestIsResourceExhausted) {
+TEST_P(GrpcTransportTest, OversizedRequestIsResourceExhausted) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoRequest request = Request("big");
   request.set_payload(std::string(100 << 10, 'x'));  // limit is 64 KiB
@@ -247,7 +261,7 @@ TEST_F(GrpcTransportTest, OversizedRequestIsResourceExhausted) {
   EXPECT_TRUE(Unary(ctx, request, &response).ok());
 }
 
-TEST_F(GrpcTransportTest, UnparsableRequestIsInvalidArgument) {
+TEST_P(GrpcTransportTest, UnparsableRequestIsInvalidArgument) {
   // Field 1 of EchoRequest is a proto3 string; invalid UTF-8 there does not parse.
   google::protobuf::BytesValue garbage;
   garbage.set_value("\xff\xfe\xfd");
@@ -266,7 +280,7 @@ TEST_F(GrpcTransportTest, UnparsableRequestIsInvalidArgument) {
   EXPECT_EQ((*stream)->Finish().code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(GrpcTransportTest, ConnectionRefusedIsUnavailableAtOnce) {
+TEST_P(GrpcTransportTest, ConnectionRefusedIsUnavailableAtOnce) {
   std::string address = "127.0.0.1:" + std::to_string(ClosedPort());
   auto ctx = Context::WithTimeout(std::chrono::seconds(10));
   auto start = Clock::now();
@@ -284,7 +298,7 @@ TEST_F(GrpcTransportTest, ConnectionRefusedIsUnavailableAtOnce) {
   EXPECT_EQ(future.get().code(), StatusCode::kUnavailable);
 }
 
-TEST_F(GrpcTransportTest, GarbageOnThePortDoesNotHurt) {
+TEST_P(GrpcTransportTest, GarbageOnThePortDoesNotHurt) {
   for (int round = 0; round < 3; ++round) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(fd, 0);
@@ -310,7 +324,7 @@ TEST_F(GrpcTransportTest, GarbageOnThePortDoesNotHurt) {
   EXPECT_EQ(response.message(), "still here");
 }
 
-TEST_F(GrpcTransportTest, NonBlockingRunsOnPollerThreadBlockingOnWorkers) {
+TEST_P(GrpcTransportTest, NonBlockingRunsOnPollerThreadBlockingOnWorkers) {
   env_.reset();
   Start({.configure = [](server::Server& server, server::HealthState&) {
     ASSERT_TRUE(server.SetExecution(kEchoUnary, server::Execution::kNonBlocking).ok());
@@ -343,14 +357,14 @@ TEST_F(GrpcTransportTest, NonBlockingRunsOnPollerThreadBlockingOnWorkers) {
   EXPECT_EQ(inline_threads.count(worker), 0u);
 }
 
-TEST_F(GrpcTransportTest, BlockingUnaryRunsOnWorker) {
+TEST_P(GrpcTransportTest, BlockingUnaryRunsOnWorker) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoResponse response;
   ASSERT_TRUE(Unary(ctx, Request("w"), &response).ok());
   EXPECT_NE(env_->recorder().last().thread_name, "micro-grpc-cq");
 }
 
-TEST_F(GrpcTransportTest, ClientCancellationReachesHandler) {
+TEST_P(GrpcTransportTest, ClientCancellationReachesHandler) {
   Context ctx;  // no deadline: only cancellation ends the call
   EchoResponse response;
   std::promise<Status> done;
@@ -379,7 +393,7 @@ TEST_F(GrpcTransportTest, ClientCancellationReachesHandler) {
   EXPECT_EQ(Unary(ctx2, Request("late"), &response).code(), StatusCode::kCancelled);
 }
 
-TEST_F(GrpcTransportTest, StreamCancellationReachesHandler) {
+TEST_P(GrpcTransportTest, StreamCancellationReachesHandler) {
   Context ctx;
   auto stream = env_->client().OpenStream(ctx, env_->address(), kEchoBidi);
   ASSERT_TRUE(stream.ok());
@@ -393,7 +407,7 @@ TEST_F(GrpcTransportTest, StreamCancellationReachesHandler) {
   EXPECT_TRUE(env_->recorder().last().cancelled);
 }
 
-TEST_F(GrpcTransportTest, GracefulShutdownLetsInFlightCallFinish) {
+TEST_P(GrpcTransportTest, GracefulShutdownLetsInFlightCallFinish) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(10));
   EchoResponse response;
   std::promise<Status> done;
@@ -411,7 +425,7 @@ TEST_F(GrpcTransportTest, GracefulShutdownLetsInFlightCallFinish) {
   EXPECT_EQ(after.code(), StatusCode::kUnavailable) << after;
 }
 
-TEST_F(GrpcTransportTest, ShutdownCancelsCallsAtTheDeadline) {
+TEST_P(GrpcTransportTest, ShutdownCancelsCallsAtTheDeadline) {
   Context ctx;
   EchoResponse response;
   std::promise<Status> done;
@@ -435,7 +449,7 @@ TEST_F(GrpcTransportTest, ShutdownCancelsCallsAtTheDeadline) {
   for (const EchoCall& call : env_->recorder().calls()) EXPECT_TRUE(call.cancelled);
 }
 
-TEST_F(GrpcTransportTest, ReconnectsQuicklyAfterServerRestart) {
+TEST_P(GrpcTransportTest, ReconnectsQuicklyAfterServerRestart) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(10));
   EchoResponse response;
   ASSERT_TRUE(Unary(ctx, Request("before"), &response).ok());
@@ -445,7 +459,7 @@ TEST_F(GrpcTransportTest, ReconnectsQuicklyAfterServerRestart) {
   EXPECT_EQ(Unary(ctx, Request("down"), &response).code(), StatusCode::kUnavailable);
 
   GrpcTestEnv restarted(
-      {.listen = "grpc://127.0.0.1:" + std::to_string(port), .configure = nullptr});
+      {.listen = Listen("grpc://127.0.0.1:" + std::to_string(port)), .configure = nullptr});
   ASSERT_EQ(restarted.error(), "");
   auto start = Clock::now();
   ASSERT_TRUE(WaitFor([&] { return Unary(ctx, Request("again"), &response).ok(); },
@@ -454,7 +468,7 @@ TEST_F(GrpcTransportTest, ReconnectsQuicklyAfterServerRestart) {
   EXPECT_EQ(restarted.recorder().finished(), 1u);
 }
 
-TEST_F(GrpcTransportTest, ForgetDropsTheChannel) {
+TEST_P(GrpcTransportTest, ForgetDropsTheChannel) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(5));
   EchoResponse response;
   ASSERT_TRUE(Unary(ctx, Request("one"), &response).ok());
@@ -463,8 +477,8 @@ TEST_F(GrpcTransportTest, ForgetDropsTheChannel) {
   ASSERT_TRUE(Unary(ctx, Request("two"), &response).ok());
 }
 
-TEST_F(GrpcTransportTest, ListenOnTakenPortFails) {
-  auto url = Url::Parse("grpc://127.0.0.1:" + std::to_string(env_->transport().port()));
+TEST_P(GrpcTransportTest, ListenOnTakenPortFails) {
+  auto url = Url::Parse(Listen("grpc://127.0.0.1:" + std::to_string(env_->transport().port())));
   ASSERT_TRUE(url.ok());
   auto second = transport::NewGrpcServerTransport(*url);
   ASSERT_TRUE(second.ok());
@@ -473,7 +487,7 @@ TEST_F(GrpcTransportTest, ListenOnTakenPortFails) {
   EXPECT_FALSE((*second)->Start(other, health).ok());
 }
 
-TEST_F(GrpcTransportTest, BadOptionsAreRejected) {
+TEST_P(GrpcTransportTest, BadOptionsAreRejected) {
   for (const char* text : {"grpc://127.0.0.1:0?threads=0", "grpc://127.0.0.1:0?bogus=1",
                            "grpc://127.0.0.1:0?minimal_stack=yes"}) {
     auto url = Url::Parse(text);
@@ -488,7 +502,7 @@ TEST_F(GrpcTransportTest, BadOptionsAreRejected) {
             StatusCode::kInvalidArgument);
 }
 
-TEST_F(GrpcTransportTest, ManyConcurrentCallsOnSeveralQueues) {
+TEST_P(GrpcTransportTest, ManyConcurrentCallsOnSeveralQueues) {
   env_.reset();
   Start({.listen = "grpc://127.0.0.1:0?threads=3&requests=2",
          .configure = [](server::Server& server, server::HealthState&) {
@@ -514,6 +528,27 @@ TEST_F(GrpcTransportTest, ManyConcurrentCallsOnSeveralQueues) {
   for (const EchoCall& call : env_->recorder().calls()) pollers.insert(call.thread);
   EXPECT_LE(pollers.size(), 3u);
 }
+
+TEST_P(GrpcTransportTest, CompressedRequestsAreDecompressed) {
+  if (minimal()) GTEST_SKIP() << "the minimal stack has no decompression (documented)";
+  // micro's client never compresses; other gRPC clients may.
+  auto channel = grpc::CreateChannel(env_->address(), grpc::InsecureChannelCredentials());
+  grpc::ClientContext call;
+  call.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+  EchoRequest request = Request(std::string(2000, 'z'));
+  EchoResponse response;
+  grpc::internal::RpcMethod method(kEchoUnary, grpc::internal::RpcMethod::NORMAL_RPC);
+  grpc::Status status =
+      grpc::internal::BlockingUnaryCall<google::protobuf::Message, google::protobuf::Message>(
+          channel.get(), method, &call, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.message(), request.message());
+}
+
+INSTANTIATE_TEST_SUITE_P(Stacks, GrpcTransportTest, ::testing::Values("", "minimal_stack=1"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param.empty() ? "FullStack" : "MinimalStack";
+                         });
 
 }  // namespace
 }  // namespace micro::testing

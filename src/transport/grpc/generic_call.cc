@@ -45,6 +45,12 @@ void GenericCall::OnEvent(uint8_t op, bool ok) {
       return;
     case kFinished:
       finished_ = true;
+      if (alarm_pending_) alarm_.Disarm();
+      MaybeRetire();
+      return;
+    case kDeadline:
+      alarm_pending_ = false;
+      if (ok && !finished_) call_.TryCancel();  // the done event cancels ctx_
       MaybeRetire();
       return;
     case kDone:
@@ -66,6 +72,9 @@ void GenericCall::OnRequested() {
   }
   ctx_.emplace();
   FillContext(call_, &*ctx_);
+  if (core_->self_enforce()) {
+    alarm_pending_ = alarm_.Arm(call_, poller_->cq.get(), &deadline_tag_);
+  }
   if (method_->kind == server::MethodKind::kUnary) {
     stream_.Read(&in_, &read_tag_);
     return;
@@ -80,6 +89,10 @@ void GenericCall::OnRequested() {
 void GenericCall::OnUnaryRead(bool ok) {
   if (!ok) {
     Finish(Status::InvalidArgument("the call carried no request message"));
+    return;
+  }
+  if (Status size = core_->CheckSize(in_); !size.ok()) {
+    Finish(size);
     return;
   }
   request_.reset(method_->request_prototype->New());
@@ -126,11 +139,15 @@ bool GenericCall::Read(google::protobuf::Message* message) {
     read_closed_ = true;
     return false;
   }
-  if (!ParseMessage(&in_, message)) {
+  Status error = core_->CheckSize(in_);
+  if (error.ok() && !ParseMessage(&in_, message)) {
+    error =
+        Status::InvalidArgument("request is not a valid " + message->GetDescriptor()->full_name());
+  }
+  if (!error.ok()) {
     read_closed_ = true;
     std::lock_guard lock(error_mu_);
-    stream_error_ =
-        Status::InvalidArgument("request is not a valid " + message->GetDescriptor()->full_name());
+    stream_error_ = std::move(error);
     return false;
   }
   return true;
@@ -158,7 +175,7 @@ void GenericCall::Finish(const Status& status) {
 }
 
 void GenericCall::MaybeRetire() {
-  if (!finished_ || !done_) return;
+  if (!finished_ || !done_ || alarm_pending_) return;
   guard_.reset();
   core_->Retire(this);
 }

@@ -25,6 +25,7 @@
 #include <micro/server/method.h>
 #include <micro/server/server.h>
 
+#include "transport/grpc/deadline_alarm.h"
 #include "transport/grpc/op_waiter.h"
 #include "transport/grpc/server_call.h"
 
@@ -41,7 +42,7 @@ class GenericCall final : public ServerCall, private server::ServerStream {
   void OnEvent(uint8_t op, bool ok) override;
 
  private:
-  enum Op : uint8_t { kRequested, kRead, kWritten, kFinished, kDone };
+  enum Op : uint8_t { kRequested, kRead, kWritten, kFinished, kDone, kDeadline };
 
   // server::ServerStream, used by the handler's thread(s).
   bool Read(google::protobuf::Message* message) override;
@@ -75,15 +76,19 @@ class GenericCall final : public ServerCall, private server::ServerStream {
   std::mutex error_mu_;
   Status stream_error_;  // a message that did not parse; overrides the handler's status
 
+  DeadlineAlarm alarm_;  // only when the core self-enforces deadlines
+
   bool streaming_ = false;
   bool finished_ = false;
   bool done_ = false;
+  bool alarm_pending_ = false;
 
   Tag requested_tag_{this, kRequested};
   Tag read_tag_{this, kRead};
   Tag written_tag_{this, kWritten};
   Tag finished_tag_{this, kFinished};
   Tag done_tag_{this, kDone};
+  Tag deadline_tag_{this, kDeadline};
 };
 
 }  // namespace micro::transport::grpc_transport

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <string>
+
 #include "transport/grpc/generic_call.h"
 #include "transport/grpc/unary_call.h"
 
@@ -14,8 +16,20 @@ constexpr size_t kMaxIdlePerMethod = 256;
 
 }  // namespace
 
-ServerCore::ServerCore(server::Server& server, size_t requests_per_method)
-    : server_(server), methods_(server), requests_per_method_(requests_per_method) {}
+ServerCore::ServerCore(server::Server& server, size_t requests_per_method, bool self_enforce)
+    : server_(server),
+      methods_(server),
+      requests_per_method_(requests_per_method),
+      self_enforce_(self_enforce) {}
+
+Status ServerCore::CheckSize(const grpc::ByteBuffer& request) const {
+  if (!self_enforce_) return {};
+  size_t size = request.Length();
+  size_t limit = server_.options().max_request_bytes;
+  if (size <= limit) return {};
+  return Status::ResourceExhausted("request of " + std::to_string(size) +
+                                   " bytes is over the server's limit of " + std::to_string(limit));
+}
 
 ServerCore::~ServerCore() {
   for (auto& poller : pollers_) {

@@ -18,6 +18,7 @@
 
 #include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include <micro/server/server.h>
 
@@ -40,7 +41,9 @@ struct Poller {
 
 class ServerCore {
  public:
-  ServerCore(server::Server& server, size_t requests_per_method);
+  // `self_enforce`: gRPC's filters that enforce the request size limit and the deadline
+  // are off (minimal_stack), so the calls check both themselves.
+  ServerCore(server::Server& server, size_t requests_per_method, bool self_enforce);
   ~ServerCore();
   ServerCore(const ServerCore&) = delete;
   ServerCore& operator=(const ServerCore&) = delete;
@@ -59,6 +62,9 @@ class ServerCore {
   server::Server& server() { return server_; }
   MethodService& methods() { return methods_; }
   grpc::AsyncGenericService& generic() { return generic_; }
+  bool self_enforce() const { return self_enforce_; }
+  // RESOURCE_EXHAUSTED when self-enforcing and `request` is over the server's limit.
+  Status CheckSize(const grpc::ByteBuffer& request) const;
 
   // Requests one more call of registered method `index` / of the generic service.
   void RequestUnary(Poller& poller, size_t index);
@@ -76,6 +82,7 @@ class ServerCore {
   MethodService methods_;
   grpc::AsyncGenericService generic_;
   const size_t requests_per_method_;
+  const bool self_enforce_;
   std::vector<std::unique_ptr<Poller>> pollers_;
 
   std::atomic<bool> stopping_{false};

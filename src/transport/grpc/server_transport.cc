@@ -80,7 +80,8 @@ GrpcServerTransport::~GrpcServerTransport() {
 
 Status GrpcServerTransport::Start(server::Server& server, server::HealthState& /*health*/) {
   if (core_) return Status::FailedPrecondition("grpc transport already started");
-  core_ = std::make_unique<ServerCore>(server, options_.requests_per_method);
+  core_ =
+      std::make_unique<ServerCore>(server, options_.requests_per_method, options_.minimal_stack);
 
   grpc::ServerBuilder builder;
   std::string address = HostPortString(options_.host, options_.port);
@@ -91,6 +92,7 @@ Status GrpcServerTransport::Start(server::Server& server, server::HealthState& /
   // Without this, gRPC sets SO_REUSEPORT and a second server on a taken port would
   // silently share it instead of failing to start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Drops the compression, message-size and deadline filters (see server_transport.h).
   if (options_.minimal_stack) builder.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
   core_->AddTo(builder, options_.threads);
 

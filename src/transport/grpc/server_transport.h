@@ -3,8 +3,15 @@
 // number of completion queues, each polled by one thread (default 1: one polling thread
 // doing all the work is gRPC's most CPU-efficient server).
 //
-// Options (query): threads=N, requests=N (calls kept requested per method and queue,
-// default 8), minimal_stack=0|1 (gRPC's minimal filter stack; see server_transport.cc).
+// Options (query):
+//   threads=N        completion queues, one polling thread each (default 1)
+//   requests=N       calls kept requested per method and queue (default 8)
+//   minimal_stack=1  gRPC's minimal filter stack: ~7% less CPU per small unary call, but
+//                    gRPC then no longer decompresses requests (a client that compresses,
+//                    e.g. grpcio with compression=Gzip, gets INVALID_ARGUMENT) and no longer
+//                    enforces the request size limit or the deadline; the transport then
+//                    does those two itself. Only for servers whose clients never compress
+//                    (micro clients do not). Default 0.
 #pragma once
 
 #include <cstdint>

@@ -60,6 +60,12 @@ void UnaryCall::OnEvent(uint8_t op, bool ok) {
       return;
     case kFinished:
       finished_ = true;
+      if (alarm_pending_) alarm_.Disarm();
+      MaybeRecycle();
+      return;
+    case kDeadline:
+      alarm_pending_ = false;
+      if (ok && !finished_) call_->TryCancel();  // the done event cancels ctx_
       MaybeRecycle();
       return;
     case kDone:
@@ -76,6 +82,10 @@ void UnaryCall::OnRequested() {
 
   size_t request_size = request_bytes_.Length();
   big_ = request_size > kKeepBytes;
+  if (Status size = core_->CheckSize(request_bytes_); !size.ok()) {
+    FinishWithError(size);
+    return;
+  }
   if (!ParseMessage(&request_bytes_, request_.get())) {
     FinishWithError(Status::InvalidArgument("request is not a valid " +
                                             request_->GetDescriptor()->full_name()));
@@ -83,6 +93,10 @@ void UnaryCall::OnRequested() {
   }
   ctx_.emplace();
   FillContext(*call_, &*ctx_);
+  // A kNonBlocking handler finishes within this event: no deadline can interrupt it.
+  if (core_->self_enforce() && watch_done_) {
+    alarm_pending_ = alarm_.Arm(*call_, poller_->cq.get(), &deadline_tag_);
+  }
   if (!core_->server().RunOn(method_, [this] { Run(); })) {
     FinishWithError(Status::Unavailable("server is shutting down"));
   }
@@ -105,7 +119,7 @@ void UnaryCall::FinishWithError(const Status& status) {
 }
 
 void UnaryCall::MaybeRecycle() {
-  if (!finished_ || (watch_done_ && !done_)) return;
+  if (!finished_ || (watch_done_ && !done_) || alarm_pending_) return;
   guard_.reset();
   core_->Recycle(*poller_, index_, this);
 }

@@ -20,6 +20,7 @@
 #include <micro/server/method.h>
 #include <micro/server/server.h>
 
+#include "transport/grpc/deadline_alarm.h"
 #include "transport/grpc/method_service.h"
 #include "transport/grpc/server_call.h"
 
@@ -40,7 +41,7 @@ class UnaryCall final : public ServerCall {
   void OnEvent(uint8_t op, bool ok) override;
 
  private:
-  enum Op : uint8_t { kRequested, kFinished, kDone };
+  enum Op : uint8_t { kRequested, kFinished, kDone, kDeadline };
 
   void OnRequested();
   void Run();  // where the method's Execution says
@@ -60,14 +61,18 @@ class UnaryCall final : public ServerCall {
   std::optional<Context> ctx_;
   std::optional<server::Server::CallGuard> guard_;
 
+  DeadlineAlarm alarm_;  // only when the core self-enforces deadlines
+
   bool watch_done_ = false;
   bool finished_ = false;
   bool done_ = false;
+  bool alarm_pending_ = false;
   bool big_ = false;  // the last call's messages were large: do not keep their memory
 
   Tag requested_tag_{this, kRequested};
   Tag finished_tag_{this, kFinished};
   Tag done_tag_{this, kDone};
+  Tag deadline_tag_{this, kDeadline};
 };
 
 }  // namespace micro::transport::grpc_transport
