@@ -53,8 +53,9 @@ int RunServices(const Common& common, bool json) {
 void AddServicesCommand(CLI::App& app, Common& common, int& exit_code) {
   auto* cmd = app.add_subcommand("services", "List registered services and their instances");
   AddRegistryOptions(*cmd, common);
-  auto* json = cmd->add_flag("--json", "print JSON instead of a table");
-  cmd->callback([&common, &exit_code, json] { exit_code = RunServices(common, json->count() > 0); });
+  static bool json = false;
+  cmd->add_flag("--json", json, "print JSON instead of a table");
+  cmd->callback([&common, &exit_code] { exit_code = RunServices(common, json); });
 }
 
 }  // namespace micro::cli

@@ -1,0 +1,177 @@
+#include <micro/service.h>
+
+#include <unistd.h>
+
+#include <random>
+
+#include <micro/server/builtin.h>
+#include <micro/server/transport.h>
+#include <spdlog/spdlog.h>
+
+#include "service/registrar.h"
+#include "service/stop_signal.h"
+
+namespace micro {
+
+namespace {
+
+std::string RandomSuffix() {
+  std::random_device rd;
+  uint64_t v = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ static_cast<uint64_t>(getpid());
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return std::string(buf, 8);
+}
+
+// Stands in for a registry whose URL could not be used, so that Client() still works and
+// every call explains what is wrong.
+class UnusableRegistry final : public registry::Registry {
+ public:
+  explicit UnusableRegistry(Status why) : why_(std::move(why)) {}
+  // registry::Registry
+  Status Register(const registry::ServiceInfo&, const registry::Node&,
+                  std::chrono::milliseconds) override {
+    return why_;
+  }
+  Status Heartbeat(const std::string&, const std::string&) override { return why_; }
+  Status Deregister(const std::string&, const std::string&) override { return why_; }
+  Result<registry::Service> Get(const std::string&) override { return why_; }
+  Result<std::vector<registry::ServiceSummary>> List() override { return why_; }
+  Result<std::unique_ptr<registry::Watcher>> Watch(const std::string&) override { return why_; }
+
+ private:
+  Status why_;
+};
+
+}  // namespace
+
+class Service::Impl {
+ public:
+  explicit Impl(ServiceOptions o)
+      : options(std::move(o)), stop(options.handle_signals), server(options.server) {
+    auto reg = registry::NewRegistry(options.registry);
+    if (reg.ok()) {
+      registry = std::shared_ptr<registry::Registry>(std::move(*reg));
+    } else {
+      registry_error = reg.status();
+      registry = std::make_shared<UnusableRegistry>(reg.status());
+    }
+    if (options.id.empty()) options.id = options.name + "-" + RandomSuffix();
+  }
+
+  ServiceOptions options;
+  service_internal::StopSignal stop;  // first: blocks signals before any thread starts
+  server::Server server;
+  server::HealthState health;
+  std::shared_ptr<registry::Registry> registry;
+  Status registry_error;
+  std::once_flag client_once;
+  std::unique_ptr<client::Client> client;
+  std::vector<std::unique_ptr<server::Transport>> transports;
+  std::unique_ptr<service_internal::Registrar> registrar;
+  registry::Node node;
+  bool started = false;
+  bool shut_down = false;
+};
+
+Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Service::~Service() { Shutdown(); }
+
+server::Server& Service::server() { return impl_->server; }
+server::HealthState& Service::health() { return impl_->health; }
+std::shared_ptr<registry::Registry> Service::registry() { return impl_->registry; }
+const ServiceOptions& Service::options() const { return impl_->options; }
+const registry::Node& Service::node() const { return impl_->node; }
+
+client::Client& Service::Client() {
+  std::call_once(impl_->client_once, [&] {
+    impl_->client = std::make_unique<client::Client>(impl_->registry, impl_->options.client);
+  });
+  return *impl_->client;
+}
+
+uint16_t Service::port(const std::string& transport) const {
+  for (const auto& t : impl_->transports) {
+    if (t->name() == transport) return t->port();
+  }
+  return 0;
+}
+
+Status Service::Start() {
+  Impl& s = *impl_;
+  if (s.started) return Status::FailedPrecondition("service already started");
+  if (!s.registry_error.ok()) return s.registry_error;
+  server::RegisterBuiltinTransports();
+
+  for (const auto& m : s.server.Methods()) s.health.AddService(m->service);
+  MICRO_RETURN_IF_ERROR(server::AddHealthService(s.server, s.health));
+  MICRO_RETURN_IF_ERROR(server::AddReflectionService(s.server));
+
+  std::string listen_host;
+  for (const std::string& url : {s.options.grpc_listen, s.options.http_listen}) {
+    if (url.empty()) continue;
+    auto parsed = Url::Parse(url);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->hosts.size() != 1) {
+      return Status::InvalidArgument("listen URL '" + url + "' needs exactly one host:port");
+    }
+    auto transport = server::TransportPlugins().Create(*parsed);
+    if (!transport.ok()) return transport.status();
+    MICRO_RETURN_IF_ERROR((*transport)->Start(s.server, s.health));
+    if (listen_host.empty()) listen_host = parsed->hosts[0].host;
+    s.transports.push_back(std::move(*transport));
+  }
+  if (s.transports.empty()) return Status::InvalidArgument("no transport to listen on");
+
+  registry::Node& node = s.node;
+  node.id = s.options.id;
+  // A wildcard listen address cannot be dialed; advertise loopback unless told otherwise.
+  node.host = !s.options.advertise_host.empty() ? s.options.advertise_host
+              : (listen_host == "0.0.0.0" || listen_host == "::") ? "127.0.0.1"
+                                                                   : listen_host;
+  for (const auto& t : s.transports) node.ports[t->name()] = t->port();
+  node.version = s.options.version;
+  node.metadata = s.options.metadata;
+  s.started = true;
+
+  s.registrar = std::make_unique<service_internal::Registrar>(
+      s.registry, registry::ServiceInfo{s.options.name, s.options.version, s.options.metadata},
+      node, s.options.ttl, s.options.heartbeat_interval, s.health);
+  (void)s.registrar->Start();  // failures are retried; readiness reports them
+  spdlog::info("{} {} started: id={} grpc={} http={} registry={}", s.options.name,
+               s.options.version, node.id, port("grpc"), port("http"), s.options.registry);
+  return {};
+}
+
+Status Service::Run() {
+  MICRO_RETURN_IF_ERROR(Start());
+  int sig = impl_->stop.Wait();
+  spdlog::info("{}: {}, shutting down", impl_->options.name,
+               sig ? strsignal(sig) : "stop requested");
+  Shutdown();
+  return {};
+}
+
+void Service::Stop() { impl_->stop.Notify(); }
+
+void Service::Shutdown() {
+  Impl& s = *impl_;
+  if (!s.started || s.shut_down) return;
+  s.shut_down = true;
+  auto deadline = Context::Clock::now() + s.options.drain_timeout;
+  s.health.SetDraining(true);
+  Status dereg = s.registrar->Stop();
+  if (!dereg.ok()) spdlog::warn("{}: deregister failed: {}", s.options.name, dereg.ToString());
+  // Serve stragglers routed here by clients that have not yet seen the removal.
+  std::this_thread::sleep_until(std::min(deadline, Context::Clock::now() + s.options.drain_grace));
+  if (!s.server.WaitDrained(deadline)) {
+    spdlog::warn("{}: {} calls still in flight at the drain deadline", s.options.name,
+                 s.server.inflight());
+  }
+  for (auto& t : s.transports) t->Shutdown(deadline);
+  s.server.workers().Shutdown();
+  spdlog::info("{}: stopped", s.options.name);
+}
+
+}  // namespace micro
