@@ -12,7 +12,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libyaml-cpp-dev
   libcli11-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio curl wrk
+  libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-protobuf curl wrk
 )
 
 missing=()
