@@ -219,6 +219,16 @@ TEST_F(GreeterRegisterTest, ServerStreamingReadsTheRequestAndWritesEachReply) {
   EXPECT_EQ(defaults.Outputs<HelloReply>().size(), 3u);
 }
 
+TEST_F(GreeterRegisterTest, ServerStreamingPausesDelayBetweenReplies) {
+  micro::Context ctx = micro::Context::WithTimeout(std::chrono::seconds(10));
+  FakeServerStream stream;
+  stream.AddInput(Request("Ann", 3, 20));
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(CallStream(ctx, "/helloworld.Greeter/StreamHellos", stream).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(40));
+  EXPECT_EQ(stream.Outputs<HelloReply>().size(), 3u);
+}
+
 TEST_F(GreeterRegisterTest, ServerStreamingWithoutARequestIsInvalidArgument) {
   micro::Context ctx;
   FakeServerStream stream;
