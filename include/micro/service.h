@@ -24,6 +24,7 @@
 #include <string>
 
 #include <micro/client/client.h>
+#include <micro/config/config.h>
 #include <micro/core/result.h>
 #include <micro/registry/registry.h>
 #include <micro/server/health.h>
@@ -55,10 +56,15 @@ struct ServiceOptions {
   server::ServerOptions server;
   client::ClientOptions client;
 
-  // Layered: these defaults < env MICRO_* < flags (--name, --version, --registry, --grpc,
-  // --http, --advertise, --id, --metadata k=v, --ttl-ms, --heartbeat-ms, --drain-ms, --drain-grace-ms,
-  // --workers, --max-request-bytes, --selector). `--help` yields a Status whose message is
-  // the usage text (code CANCELLED).
+  // The whole layered configuration the options were read from (FromArgs sets it), so
+  // handlers can read their own keys — and watch them — from the same file, env and flags.
+  std::shared_ptr<config::Config> config;
+
+  // Reads the options through micro::config, layered: these defaults < --config FILE
+  // (YAML/JSON) < env MICRO_* < flags. Keys: name, version, id, registry, grpc, http,
+  // advertise, metadata.KEY, ttl, heartbeat, drain.timeout, drain.grace (durations such as
+  // "10s" or "250ms"), workers, request.limit, selector. `--help` yields a Status whose
+  // message is the usage text (code CANCELLED); a bad value names its key and layer.
   static Result<ServiceOptions> FromArgs(int argc, const char* const* argv,
                                          ServiceOptions defaults);
 };

@@ -1,156 +1,140 @@
-// ServiceOptions::FromArgs: defaults < env MICRO_* < flags, from one table of options.
+// ServiceOptions::FromArgs: the service's own settings, read through micro::config like any
+// other configuration — defaults < --config file < env MICRO_* < flags.
 #include <micro/service.h>
 
-#include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <vector>
+
+#include <micro/config/config.h>
 
 namespace micro {
 namespace {
 
-struct OptionSpec {
-  const char* flag;  // "--registry"; env is MICRO_ + upper-case with '-' -> '_'
+// The service's keys, each with its help text. Keys avoid '_' so that env names stay
+// simple: MICRO_DRAIN_TIMEOUT sets drain.timeout.
+struct Key {
+  const char* name;
+  const char* value;
   const char* help;
-  std::function<Status(ServiceOptions&, const std::string&)> set;
 };
 
-Result<int64_t> ParseInt(const std::string& flag, const std::string& text) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
-    return Status::InvalidArgument(flag + ": expected a non-negative integer, got '" + text + "'");
-  }
-  return v;
-}
-
-auto Millis(std::chrono::milliseconds ServiceOptions::*field, const char* flag) {
-  return [field, flag](ServiceOptions& o, const std::string& v) -> Status {
-    auto n = ParseInt(flag, v);
-    if (!n.ok()) return n.status();
-    o.*field = std::chrono::milliseconds(*n);
-    return {};
-  };
-}
-
-auto Text(std::string ServiceOptions::*field) {
-  return [field](ServiceOptions& o, const std::string& v) -> Status {
-    o.*field = v;
-    return {};
-  };
-}
-
-const std::vector<OptionSpec>& Specs() {
-  static const std::vector<OptionSpec> specs = {
-      {"--name", "service name clients call", Text(&ServiceOptions::name)},
-      {"--version", "service version", Text(&ServiceOptions::version)},
-      {"--id", "node id (default: name-random)", Text(&ServiceOptions::id)},
-      {"--registry", "registry URL (memory://, platform://host:port)",
-       Text(&ServiceOptions::registry)},
-      {"--grpc", "gRPC listen URL, e.g. grpc://0.0.0.0:9000 (empty: off)",
-       Text(&ServiceOptions::grpc_listen)},
-      {"--http", "HTTP/JSON listen URL, e.g. http://0.0.0.0:8080 (empty: off)",
-       Text(&ServiceOptions::http_listen)},
-      {"--advertise", "host other processes dial (default: listen host)",
-       Text(&ServiceOptions::advertise_host)},
-      {"--metadata", "k=v advertised with the node; repeatable",
-       [](ServiceOptions& o, const std::string& v) -> Status {
-         size_t eq = v.find('=');
-         if (eq == std::string::npos || eq == 0) {
-           return Status::InvalidArgument("--metadata: expected key=value, got '" + v + "'");
-         }
-         o.metadata[v.substr(0, eq)] = v.substr(eq + 1);
-         return {};
-       }},
-      {"--ttl-ms", "registration TTL", Millis(&ServiceOptions::ttl, "--ttl-ms")},
-      {"--heartbeat-ms", "heartbeat interval",
-       Millis(&ServiceOptions::heartbeat_interval, "--heartbeat-ms")},
-      {"--drain-ms", "longest wait for calls in flight at shutdown",
-       Millis(&ServiceOptions::drain_timeout, "--drain-ms")},
-      {"--drain-grace-ms", "keep serving this long after deregistering",
-       Millis(&ServiceOptions::drain_grace, "--drain-grace-ms")},
-      {"--workers", "threads for blocking handlers (0: 2 x cores, at least 4)",
-       [](ServiceOptions& o, const std::string& v) -> Status {
-         auto n = ParseInt("--workers", v);
-         if (!n.ok()) return n.status();
-         o.server.worker_threads = static_cast<size_t>(*n);
-         return {};
-       }},
-      {"--max-request-bytes", "largest request accepted",
-       [](ServiceOptions& o, const std::string& v) -> Status {
-         auto n = ParseInt("--max-request-bytes", v);
-         if (!n.ok()) return n.status();
-         o.server.max_request_bytes = static_cast<size_t>(*n);
-         return {};
-       }},
-      {"--selector", "load-balancing selector for outgoing calls (round_robin, random)",
-       [](ServiceOptions& o, const std::string& v) -> Status {
-         o.client.selector = v;
-         return {};
-       }},
-  };
-  return specs;
-}
-
-std::string EnvName(const char* flag) {
-  std::string env = "MICRO_";
-  for (const char* p = flag + 2; *p; ++p) {
-    env += *p == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(*p)));
-  }
-  return env;
-}
+constexpr Key kKeys[] = {
+    {"name", "NAME", "service name clients call"},
+    {"version", "VERSION", "service version"},
+    {"id", "ID", "node id (default: name-random)"},
+    {"registry", "URL", "registry URL: platform://host:port or memory://"},
+    {"grpc", "URL", "gRPC listen URL, e.g. grpc://0.0.0.0:9000 (\"\": off)"},
+    {"http", "URL", "HTTP/JSON listen URL, e.g. http://0.0.0.0:8080 (\"\": off)"},
+    {"advertise", "HOST", "host other processes dial (default: the listen host)"},
+    {"metadata.KEY", "VALUE", "advertised with the node (weight, zone, lane, ...)"},
+    {"ttl", "DURATION", "registration TTL, e.g. 10s"},
+    {"heartbeat", "DURATION", "heartbeat interval"},
+    {"drain.timeout", "DURATION", "longest wait for calls in flight at shutdown"},
+    {"drain.grace", "DURATION", "keep serving this long after deregistering"},
+    {"workers", "N", "threads for blocking handlers (0: 2 x cores, at least 4)"},
+    {"request.limit", "BYTES", "largest request accepted"},
+    {"selector", "NAME", "load balancing of outgoing calls: round_robin, random"},
+    {"config", "FILE", "a YAML or JSON file with any of these keys (and the app's own)"},
+};
 
 std::string Usage(const char* program) {
-  std::string out = std::string("Usage: ") + program + " [options]\n\nOptions (env MICRO_<NAME>):\n";
-  for (const auto& s : Specs()) {
-    std::string left = "  " + std::string(s.flag) + " VALUE";
-    left.resize(std::max<size_t>(left.size() + 1, 28), ' ');
-    out += left + s.help;
-    out += "\n";
+  std::string out = std::string("Usage: ") + program + " [--key=value | --key value]...\n\n" +
+                    "Each key may also be set in the --config file or as env MICRO_<KEY> "
+                    "(dots become '_'):\n";
+  for (const auto& k : kKeys) {
+    std::string left = "  --" + std::string(k.name) + " " + k.value;
+    left.resize(std::max<size_t>(left.size() + 1, 32), ' ');
+    out += left + k.help + "\n";
   }
-  out += "  --help                    this text\n";
+  out += "  --help                        this text\n";
   return out;
+}
+
+config::Value::Map MetadataDefaults(const std::map<std::string, std::string>& metadata) {
+  config::Value::Map m;
+  for (const auto& [k, v] : metadata) m.emplace(k, v);
+  return m;
+}
+
+// The --config file, from the flags or MICRO_CONFIG; read before the other layers exist.
+std::string ConfigFile(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].starts_with("--config=")) return args[i].substr(9);
+    if (args[i] == "--config" && i + 1 < args.size()) return args[i + 1];
+  }
+  const char* env = std::getenv("MICRO_CONFIG");
+  return env ? env : "";
 }
 
 }  // namespace
 
 Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* argv,
                                                 ServiceOptions defaults) {
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") return Status::Cancelled(Usage(argc > 0 ? argv[0] : "service"));
+  }
+  ServiceOptions& d = defaults;
+  auto cfg = config::Config::Load({
+      .defaults =
+          {
+              {"name", d.name},
+              {"version", d.version},
+              {"id", d.id},
+              {"registry", d.registry},
+              {"grpc", d.grpc_listen},
+              {"http", d.http_listen},
+              {"advertise", d.advertise_host},
+              {"metadata", MetadataDefaults(d.metadata)},
+              {"ttl", d.ttl.count()},
+              {"heartbeat", d.heartbeat_interval.count()},
+              {"drain.timeout", d.drain_timeout.count()},
+              {"drain.grace", d.drain_grace.count()},
+              {"workers", static_cast<int64_t>(d.server.worker_threads)},
+              {"request.limit", static_cast<int64_t>(d.server.max_request_bytes)},
+              {"selector", d.client.selector},
+          },
+      .file = ConfigFile(args),
+      .args = args,
+  });
+  if (!cfg.ok()) return cfg.status();
+  const config::Config& c = **cfg;
+
   ServiceOptions o = std::move(defaults);
-  for (const auto& spec : Specs()) {
-    if (const char* env = std::getenv(EnvName(spec.flag).c_str())) {
-      Status s = spec.set(o, env);
-      if (!s.ok()) return Status::InvalidArgument(EnvName(spec.flag) + ": " + s.message());
+  Status error;
+  auto read = [&](const char* key, auto& field) {
+    using T = std::remove_reference_t<decltype(field)>;
+    if (!error.ok()) return;
+    auto v = c.Get<T>(key);
+    if (v.ok()) {
+      field = *v;
+    } else {
+      error = v.status();
     }
-  }
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      return Status::Cancelled(Usage(argc > 0 ? argv[0] : "service"));
-    }
-    std::string value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); eq != std::string::npos && arg.starts_with("--")) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    const OptionSpec* spec = nullptr;
-    for (const auto& s : Specs()) {
-      if (arg == s.flag) spec = &s;
-    }
-    if (spec == nullptr) {
-      return Status::InvalidArgument("unknown option '" + arg + "' (see --help)");
-    }
-    if (!has_value) {
-      if (i + 1 >= argc) return Status::InvalidArgument(arg + " needs a value");
-      value = argv[++i];
-    }
-    MICRO_RETURN_IF_ERROR(spec->set(o, value));
-  }
+  };
+  read("name", o.name);
+  read("version", o.version);
+  read("id", o.id);
+  read("registry", o.registry);
+  read("grpc", o.grpc_listen);
+  read("http", o.http_listen);
+  read("advertise", o.advertise_host);
+  read("metadata", o.metadata);
+  read("ttl", o.ttl);
+  read("heartbeat", o.heartbeat_interval);
+  read("drain.timeout", o.drain_timeout);
+  read("drain.grace", o.drain_grace);
+  read("workers", o.server.worker_threads);
+  read("request.limit", o.server.max_request_bytes);
+  read("selector", o.client.selector);
+  if (!error.ok()) return error;
   if (o.name.empty()) return Status::InvalidArgument("a service name is required (--name)");
+  if (o.ttl <= o.heartbeat_interval) {
+    return Status::InvalidArgument("ttl (" + std::to_string(o.ttl.count()) +
+                                   "ms) must be longer than heartbeat (" +
+                                   std::to_string(o.heartbeat_interval.count()) + "ms)");
+  }
+  o.config = std::shared_ptr<config::Config>(std::move(*cfg));
   return o;
 }
 

@@ -48,7 +48,7 @@ TEST(Cluster, RoundRobinSpreadsCallsAcrossAllInstances) {
 TEST(Cluster, KilledInstanceFailsFastThenLeavesTheRotationAfterItsTtl) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartPlatform());
-  std::vector<std::string> fast_ttl = {"--ttl-ms", "1500", "--heartbeat-ms", "300"};
+  std::vector<std::string> fast_ttl = {"--ttl", "1500ms", "--heartbeat", "300ms"};
   for (int i = 1; i <= 3; ++i) cluster.StartGreeter(i, fast_ttl);
   ASSERT_TRUE(cluster.WaitForGreeters(3)) << cluster.Logs();
 
@@ -107,7 +107,7 @@ TEST(Cluster, KilledInstanceFailsFastThenLeavesTheRotationAfterItsTtl) {
 TEST(Cluster, SigtermDrainsCallsInFlightAndNewCallsGoElsewhere) {
   Cluster cluster;
   ASSERT_NO_FATAL_FAILURE(cluster.StartPlatform());
-  for (int i = 1; i <= 2; ++i) cluster.StartGreeter(i, {"--drain-ms", "8000"});
+  for (int i = 1; i <= 2; ++i) cluster.StartGreeter(i, {"--drain.timeout", "8s"});
   ASSERT_TRUE(cluster.WaitForGreeters(2)) << cluster.Logs();
 
   client::Client client(cluster.shared_registry());

@@ -11,7 +11,7 @@ class Interop : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(cluster_.StartPlatform());
-    cluster_.StartGreeter(1, {"--max-request-bytes", "4096"});
+    cluster_.StartGreeter(1, {"--request.limit", "4096"});
     ASSERT_TRUE(cluster_.WaitForGreeters(1)) << cluster_.Logs();
     auto node = cluster_.GreeterNode(1);
     ASSERT_TRUE(node.ok()) << node.status();
