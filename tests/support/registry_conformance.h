@@ -141,6 +141,7 @@ TYPED_TEST_P(RegistryConformanceTest, GetOfUnknownServiceIsNotFound) {
   ASSERT_FALSE(svc.ok());
   EXPECT_EQ(svc.status().code(), StatusCode::kNotFound);
   EXPECT_NE(svc.status().message().find("nobody"), std::string::npos) << svc.status();
+  EXPECT_EQ(this->reg_->Get("").status().code(), StatusCode::kNotFound);
 }
 
 TYPED_TEST_P(RegistryConformanceTest, InvalidRegistrationIsRejected) {

@@ -36,6 +36,7 @@ class PlatformClient {
                               const std::string& body, std::chrono::milliseconds timeout);
 
   size_t host_count() const { return options_.hosts.size(); }
+  std::chrono::milliseconds timeout() const { return options_.timeout; }
   // The host Call() would try first.
   size_t preferred_host() const { return preferred_.load(); }
 

@@ -56,7 +56,8 @@ Status PlatformRegistry::Deregister(const std::string& service, const std::strin
 }
 
 Result<Service> PlatformRegistry::Get(const std::string& service) {
-  if (service.empty()) return Status::InvalidArgument("missing service name");
+  // No path names the empty service; the answer is the one every registry gives.
+  if (service.empty()) return Status::NotFound("service '' has no registered nodes");
   auto r = client_->Call("GET",
                          std::string(wire::kServicesPath) + "/" + wire::PercentEncode(service), "");
   if (!r.ok()) return r.status();

@@ -54,7 +54,7 @@ void PlatformWatcher::Start() {
   host_ = client_->preferred_host();
   for (size_t i = 0; i < client_->host_count() && !synced_; ++i) {
     auto r = client_->CallHost(host_, "GET", PollTarget(std::chrono::milliseconds(0)), "",
-                               std::chrono::milliseconds(2000));
+                               client_->timeout());
     if (r.ok()) {
       auto response = wire::WatchResponseFromJson(*r);
       if (response.ok()) {
