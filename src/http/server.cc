@@ -16,6 +16,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -175,7 +176,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DoRead() {
     if (state_ == State::kClosed) return;
-    if (core_->draining.load()) return GracefulClose();
+    if (core_->draining.load()) return CloseIdle();
     state_ = State::kReading;
     parser_.emplace();
     internal::ApplyLimits(*parser_, core_->limits);
@@ -358,8 +359,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::kClosed) return;
     chunks_.reset();
     if (ec) return Close();
-    if (!stream_keep_alive_ || core_->draining.load()) return GracefulClose();
+    if (!stream_keep_alive_) return GracefulClose();
     DoRead();
+  }
+
+  // Closing a kept-alive connection between requests: at once when the client has sent
+  // nothing more (the common case, and it need not wait for a client that keeps its end
+  // open), else gracefully so unread bytes cannot turn our close into a reset.
+  void CloseIdle() {
+    beast::error_code ec;
+    if (buffer_.size() == 0 && stream_.socket().available(ec) == 0 && !ec) return Close();
+    GracefulClose();
   }
 
   // Half-closes, then discards what the client still sends for a moment, so it reads our
@@ -526,11 +536,15 @@ class HttpServer::Impl {
     shut_down_ = true;
     Core* core = core_.get();
     core->draining.store(true);
-    net::post(core->acceptor->get_executor(), [core] {
+    // Refuse new connections from here on (not merely once the io threads get to it).
+    auto closed = std::make_shared<std::promise<void>>();
+    net::post(core->acceptor->get_executor(), [core, closed] {
       beast::error_code ec;
       core->acceptor->close(ec);
       core->accept_backoff->cancel();
+      closed->set_value();
     });
+    closed->get_future().wait();
     ForEachSession([](Session& s) { s.Drain(); });
     {
       std::unique_lock lock(core->mu);
