@@ -276,6 +276,29 @@ TEST_F(HttpServerTest, StreamRouteSendsChunks) {
   ASSERT_TRUE(again.ok());
 }
 
+TEST_F(HttpServerTest, StreamWriterLearnsThePeerLeft) {
+  auto write_failed = std::make_shared<std::atomic<bool>>(false);
+  router_.AddStream("GET", "/endless", [write_failed](Request, std::shared_ptr<ChunkWriter> w) {
+    std::thread([w, write_failed] {
+      std::string chunk(16 << 10, 'x');
+      auto give_up = std::chrono::steady_clock::now() + 20s;
+      while (std::chrono::steady_clock::now() < give_up) {
+        if (!w->Write(chunk)) {
+          *write_failed = true;
+          return;
+        }
+      }
+    }).detach();
+  });
+  Start();
+  {
+    RawSocket s(server_->port());
+    ASSERT_TRUE(s.Send("GET /endless HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_NE(s.ReadUntil("chunked").find("200"), std::string::npos);
+  }  // the client goes away mid-stream
+  EXPECT_TRUE(WaitFor([&] { return write_failed->load(); }));
+}
+
 TEST_F(HttpServerTest, ChunkedResponseKeepsWritesMadeBeforeTheHead) {
   Start();
   auto r = client_.Get(addr_, "/chunked", 5s);
@@ -412,6 +435,70 @@ TEST(HttpClientTest, ReplacesAPooledConnectionThePeerClosed) {
   EXPECT_EQ(second->body, "ok");
   peer.join();
   EXPECT_EQ(connections.load(), 2);
+}
+
+// Reads one request head from `fd`; false when the peer closed first.
+bool ReadRequestHead(int fd) {
+  std::string got;
+  char c;
+  while (got.find("\r\n\r\n") == std::string::npos) {
+    if (::recv(fd, &c, 1, 0) <= 0) return false;
+    got.push_back(c);
+  }
+  return true;
+}
+
+void SendOk(int fd, const std::string& body) {
+  std::string reply =
+      "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+}
+
+// The peer takes the second request on a kept-alive connection and hangs up without an
+// answer (as a server closing an idle connection at that very moment does): the client
+// sends it again, once, on a new connection.
+TEST(HttpClientTest, RetriesOnceWhenAReusedConnectionClosesUnanswered) {
+  RawListener listener;
+  std::thread peer([&] {
+    int first = listener.Accept();
+    ASSERT_TRUE(ReadRequestHead(first));
+    SendOk(first, "one");
+    ASSERT_TRUE(ReadRequestHead(first));
+    ::close(first);  // unanswered
+    int second = listener.Accept();
+    ASSERT_TRUE(ReadRequestHead(second));
+    SendOk(second, "retried");
+    ReadRequestHead(second);  // until the client goes
+    ::close(second);
+  });
+  {
+    HttpClient client;
+    std::string addr = "127.0.0.1:" + std::to_string(listener.port());
+    auto one = client.Get(addr, "/", 2s);
+    ASSERT_TRUE(one.ok()) << one.status();
+    EXPECT_EQ(one->body, "one");
+    auto two = client.Get(addr, "/", 2s);
+    ASSERT_TRUE(two.ok()) << two.status();
+    EXPECT_EQ(two->body, "retried");
+  }  // closing the pooled connection ends the peer
+  peer.join();
+}
+
+// On a fresh connection the same hang-up is an error: the request may have been processed.
+TEST(HttpClientTest, DoesNotRetryOnAFreshConnection) {
+  RawListener listener;
+  std::atomic<int> accepted{0};
+  std::thread peer([&] {
+    int fd = listener.Accept();
+    ++accepted;
+    ReadRequestHead(fd);
+    ::close(fd);
+  });
+  HttpClient client;
+  auto r = client.Get("127.0.0.1:" + std::to_string(listener.port()), "/", 2s);
+  peer.join();
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status();
+  EXPECT_EQ(accepted.load(), 1);
 }
 
 TEST(HttpClientTest, ConcurrentCallsShareTheClient) {
