@@ -36,10 +36,10 @@ class HttpServerTransport : public server::Transport {
 
   Status Start(server::Server& server, server::HealthState& health) override {
     if (http_) return Status::FailedPrecondition("the http transport is already started");
-    router_.Add("GET", "/health/live", [](Request, Responder respond) {
+    router_.Add("GET", "/health/live", [](const Request&, const Responder& respond) {
       respond(Response::Json(200, R"({"status":"live"})"));
     });
-    router_.Add("GET", "/health/ready", [&health](Request, Responder respond) {
+    router_.Add("GET", "/health/ready", [&health](const Request&, const Responder& respond) {
       if (health.ready()) return respond(Response::Json(200, R"({"status":"ready"})"));
       nlohmann::json body = {{"status", "not ready"}, {"reason", health.reason()}};
       respond(Response::Json(503, body.dump()));
