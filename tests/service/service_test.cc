@@ -136,6 +136,36 @@ TEST(Service, IncomingDeadlineAndMetadataBoundTheNextHop) {
   backend.Shutdown();
 }
 
+TEST(Service, ClientKeepsServingFromItsCacheWhileTheRegistryIsDown) {
+  uint16_t port = testing::FreePort();
+  std::string url = "platform://127.0.0.1:" + std::to_string(port);
+  auto platform = std::make_unique<platform::PlatformServer>(
+      platform::PlatformServerOptions{.port = port});
+  ASSERT_TRUE(platform->Start().ok());
+  Service backend(Options("cached", url));
+  ASSERT_TRUE(testing::AddEchoMethods(backend.server()).ok());
+  ASSERT_TRUE(backend.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return backend.health().ready(); }));
+
+  auto reg = registry::NewRegistry(url);
+  ASSERT_TRUE(reg.ok());
+  client::Client client(std::shared_ptr<registry::Registry>(std::move(*reg)));
+  micro::test::EchoRequest req;
+  req.set_message("cached");
+  micro::test::EchoResponse resp;
+  Context first = Context::WithTimeout(2s);
+  ASSERT_TRUE(client.Call(first, "cached", testing::kEchoUnary, req, &resp).ok());
+
+  platform->Shutdown(0ms);
+  platform.reset();
+  for (int i = 0; i < 20; ++i) {
+    Context ctx = Context::WithTimeout(2s);
+    Status s = client.Call(ctx, "cached", testing::kEchoUnary, req, &resp);
+    ASSERT_TRUE(s.ok()) << "call " << i << " with the registry down: " << s;
+  }
+  backend.Shutdown();
+}
+
 TEST(Service, NoInstanceFailsFastWithUnavailable) {
   Service service(Options("lonely", "memory:///lonely"));
   ASSERT_TRUE(service.Start().ok());
