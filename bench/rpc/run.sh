@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The RPC benchmark in ONE run: unary echo through micro (typed client -> micro::Service,
+# found by name through `micro platform`) against raw gRPC C++ 1.51 (async CQ API, one
+# CQ thread each side, minimal_stack), then the HTTP/JSON transport under wrk.
+#
+#   bench/rpc/run.sh BUILD_DIR [OUT_FILE]        (make bench-rpc does build + run)
+#
+# Builds nothing: BUILD_DIR/bin must hold micro and the bench-* binaries (make bench).
+# Prints a markdown report and writes it to OUT_FILE (default BUILD_DIR/bench-rpc.md);
+# the raw JSON lines go next to it (OUT_FILE.jsonl).
+#
+# Environment (defaults in brackets):
+#   PAYLOADS ["16 1024"]  CONCURRENCY ["1 16 64 256"]  WARMUP [1]  DURATION [3]
+#   REPEAT [2]   gRPC rounds; every round runs each point raw then micro, alternating
+#                which goes first; per side and point the round with the most QPS per
+#                CPU-second is reported (the least disturbed by other load).
+#   MICRO_GRPC ["grpc://127.0.0.1:0?minimal_stack=1"]  the micro server's gRPC listen URL
+#   WRK [1]      0 skips the HTTP/JSON part
+#
+# Every process it starts is stopped by PID on exit.
+set -euo pipefail
+
+BUILD=${1:?usage: bench/rpc/run.sh BUILD_DIR [OUT_FILE]}
+BIN=$(cd "$BUILD/bin" && pwd)
+OUT=${2:-$BUILD/bench-rpc.md}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PAYLOADS=${PAYLOADS:-"16 1024"}
+CONCURRENCY=${CONCURRENCY:-"1 16 64 256"}
+WARMUP=${WARMUP:-1}
+DURATION=${DURATION:-3}
+REPEAT=${REPEAT:-2}
+MICRO_GRPC=${MICRO_GRPC:-"grpc://127.0.0.1:0?minimal_stack=1"}
+WRK=${WRK:-1}
+
+for b in micro bench-raw-server bench-raw-client bench-micro-server bench-micro-client; do
+  [ -x "$BIN/$b" ] || { echo "missing $BIN/$b: run 'make bench' first" >&2; exit 2; }
+done
+if [ "$WRK" = 1 ] && ! command -v wrk >/dev/null; then
+  echo "wrk not found: install it or run with WRK=0" >&2
+  exit 2
+fi
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then echo "timed out waiting for: $*" >&2; return 1; fi
+    sleep 0.1
+  done
+}
+# utime + stime of a process, in clock ticks.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+PLATFORM_PORT=$(free_port)
+RAW_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+REGISTRY="platform://127.0.0.1:$PLATFORM_PORT"
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+
+echo "== starting micro platform, bench-raw-server and bench-micro-server" >&2
+"$BIN/micro" platform --port "$PLATFORM_PORT" >"$WORK/platform.log" 2>&1 </dev/null &
+PIDS+=($!)
+wait_until 10 "$BIN/micro" services --registry "$REGISTRY"
+"$BIN/bench-raw-server" --port "$RAW_PORT" >"$WORK/raw-server.log" 2>&1 </dev/null &
+RAW_PID=$!
+PIDS+=($RAW_PID)
+"$BIN/bench-micro-server" --registry "$REGISTRY" --grpc "$MICRO_GRPC" \
+  --http "http://127.0.0.1:$HTTP_PORT" >"$WORK/micro-server.log" 2>&1 </dev/null &
+MICRO_PID=$!
+PIDS+=($MICRO_PID)
+echo_registered() { "$BIN/micro" services --registry "$REGISTRY" | grep -Eq '^echo +'; }
+wait_until 15 echo_registered
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$SECONDS
+
+run_raw() {
+  "$BIN/bench-raw-client" --target "127.0.0.1:$RAW_PORT" --server-pid "$RAW_PID" \
+    --payload "$1" -c "$2" --warmup "$WARMUP" --duration "$DURATION" | sed "s/^{/{\"round\":$3,/"
+}
+run_micro() {
+  "$BIN/bench-micro-client" --registry "$REGISTRY" --server-pid "$MICRO_PID" \
+    --payload "$1" -c "$2" --warmup "$WARMUP" --duration "$DURATION" | sed "s/^{/{\"round\":$3,/"
+}
+
+for round in $(seq 1 "$REPEAT"); do
+  for payload in $PAYLOADS; do
+    for c in $CONCURRENCY; do
+      echo "== round $round: payload $payload B, concurrency $c" >&2
+      if [ $((round % 2)) = 1 ]; then
+        run_raw "$payload" "$c" "$round" >>"$RESULTS"
+        run_micro "$payload" "$c" "$round" >>"$RESULTS"
+      else
+        run_micro "$payload" "$c" "$round" >>"$RESULTS"
+        run_raw "$payload" "$c" "$round" >>"$RESULTS"
+      fi
+    done
+  done
+done
+
+if [ "$WRK" = 1 ]; then
+  URL="http://127.0.0.1:$HTTP_PORT/bench.Echo/Echo"
+  HZ=$(getconf CLK_TCK)
+  # wrk takes whole seconds.
+  wrk_secs() { awk -v s="$1" 'BEGIN { n = int(s + 0.5); print (n < 1 ? 1 : n) }'; }
+  for payload in $PAYLOADS; do
+    for c in $CONCURRENCY; do
+      echo "== wrk: payload $payload B, connections $c" >&2
+      wrk -t1 -c"$c" -d"$(wrk_secs "$WARMUP")s" -s "$HERE/wrk_echo.lua" "$URL" -- "$payload" >/dev/null
+      before=$(cpu_ticks "$MICRO_PID")
+      line=$(wrk -t1 -c"$c" -d"$(wrk_secs "$DURATION")s" -s "$HERE/wrk_echo.lua" "$URL" -- "$payload" |
+        grep '^{"impl"')
+      after=$(cpu_ticks "$MICRO_PID")
+      cpu=$(awk -v a="$after" -v b="$before" -v hz="$HZ" 'BEGIN { printf "%.3f", (a - b) / hz }')
+      echo "$line" | sed "s/^{/{\"round\":1,\"payload\":$payload,\"concurrency\":$c,\"server_cpu_s\":$cpu,/" \
+        >>"$RESULTS"
+    done
+  done
+fi
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+ELAPSED=$((SECONDS - STARTED))
+cp "$RESULTS" "$OUT.jsonl"
+
+python3 - "$RESULTS" "$OUT" <<EOF
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+
+def eff(r):
+    cpu = r["client_cpu_s"] + r["server_cpu_s"]
+    return r["qps"] / cpu if cpu > 0 else 0.0
+
+best = {}
+for r in rows:
+    if r["impl"] == "http":
+        best[("http", r["payload"], r["concurrency"])] = r
+        continue
+    r["cpu_per_s"] = (r["client_cpu_s"] + r["server_cpu_s"]) / r["window_s"]
+    key = (r["impl"], r["payload"], r["concurrency"])
+    if key not in best or eff(r) > eff(best[key]):
+        best[key] = r
+
+points = sorted({(p, c) for (i, p, c) in best if i != "http"})
+out = []
+w = out.append
+w("machine: %s cores, load average before %s, after %s; %s s warmup + %s s measured per point; "
+  "%s round(s), the round with the most QPS per CPU-second reported; run took %s s."
+  % ("$(nproc)", "$LOAD_BEFORE", "$LOAD_AFTER", "$WARMUP", "$DURATION", "$REPEAT", "$ELAPSED"))
+w("micro server gRPC listen URL: \`$MICRO_GRPC\`.")
+w("")
+w("### gRPC unary echo: raw gRPC C++ vs micro")
+w("")
+w("| payload | conc | impl | QPS | p50 µs | p99 µs | client CPU-s | server CPU-s | QPS per CPU-s | errors |")
+w("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+for p, c in points:
+    for impl in ("raw", "micro"):
+        r = best.get((impl, p, c))
+        if not r:
+            continue
+        w("| %d | %d | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %d |" % (
+            p, c, impl, r["qps"], r["p50_us"], r["p99_us"], r["client_cpu_s"],
+            r["server_cpu_s"], eff(r), r["errors"]))
+w("")
+w("### micro / raw (target: QPS per CPU-s >= 0.95, p99 <= 1.10)")
+w("")
+w("| payload | conc | QPS | QPS per CPU-s | p50 | p99 | meets target |")
+w("|---:|---:|---:|---:|---:|---:|---|")
+effs = []
+for p, c in points:
+    raw, mic = best.get(("raw", p, c)), best.get(("micro", p, c))
+    if not raw or not mic:
+        continue
+    e = eff(mic) / eff(raw) if eff(raw) else 0
+    p99 = mic["p99_us"] / raw["p99_us"] if raw["p99_us"] else 0
+    effs.append(e)
+    ok = "yes" if e >= 0.95 and p99 <= 1.10 else "no"
+    w("| %d | %d | %.2f | %.2f | %.2f | %.2f | %s |" % (
+        p, c, mic["qps"] / raw["qps"] if raw["qps"] else 0, e,
+        mic["p50_us"] / raw["p50_us"] if raw["p50_us"] else 0, p99, ok))
+if effs:
+    import math
+    geo = math.exp(sum(math.log(x) for x in effs) / len(effs))
+    w("")
+    w("Geometric mean of micro/raw QPS per CPU-second over all points: %.2f." % geo)
+https = [best[k] for k in sorted(best) if k[0] == "http"]
+if https:
+    w("")
+    w("### HTTP/JSON transport under wrk (micro server, \`wrk -t1\`)")
+    w("")
+    w("| payload | conns | QPS | p50 µs | p90 µs | p99 µs | server CPU-s | QPS per server CPU-s | errors |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in https:
+        e = r["qps"] * r["window_s"] / r["server_cpu_s"] if r["server_cpu_s"] > 0 else 0
+        w("| %d | %d | %.0f | %.0f | %.0f | %.0f | %.2f | %.0f | %d |" % (
+            r["payload"], r["concurrency"], r["qps"], r["p50_us"], r["p90_us"], r["p99_us"],
+            r["server_cpu_s"], e, r["errors"]))
+text = "\n".join(out) + "\n"
+open(sys.argv[2], "w").write(text)
+sys.stdout.write(text)
+EOF
+echo "(written to $OUT and $OUT.jsonl)" >&2
