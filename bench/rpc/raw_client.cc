@@ -6,8 +6,10 @@
 //   bench-raw-client --target 127.0.0.1:50051 -c 64 --payload 16 --server-pid PID
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -88,11 +90,25 @@ int main(int argc, char** argv) {
   int timeout_ms = 0;
   app.add_option("--target", target, "server host:port");
   app.add_option("--timeout-ms", timeout_ms, "deadline of each call (0: none)");
+  std::vector<std::string> channel_args;
+  app.add_option("--channel-arg", channel_args,
+                 "integer channel argument key=value, repeatable (default: "
+                 "grpc.minimal_stack=1)");
   rpcbench::AddFlags(app, options);
   CLI11_PARSE(app, argc, argv);
 
+  std::map<std::string, int> int_args = {{GRPC_ARG_MINIMAL_STACK, 1}};
+  for (const std::string& kv : channel_args) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "bench-raw-client: --channel-arg wants key=value, got '%s'\n",
+                   kv.c_str());
+      return 2;
+    }
+    int_args[kv.substr(0, eq)] = std::stoi(kv.substr(eq + 1));
+  }
   grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
+  for (const auto& [key, value] : int_args) args.SetInt(key, value);
   auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     std::fprintf(stderr, "bench-raw-client: cannot connect to %s\n", target.c_str());
