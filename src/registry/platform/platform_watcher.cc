@@ -115,7 +115,13 @@ void PlatformWatcher::Loop() {
 
 void PlatformWatcher::Apply(const wire::WatchResponse& response, bool report,
                             std::deque<Event>* out) {
-  if (response.batch.reset || !synced_ || response.epoch != epoch_) {
+  if (!response.batch.reset && (!synced_ || response.epoch != epoch_)) {
+    // Events relative to a state we do not hold (a proxy mixing platforms?): start over
+    // from a snapshot on the next poll.
+    synced_ = false;
+    return;
+  }
+  if (response.batch.reset) {
     // A snapshot: report the difference between what the caller knows and what is there.
     Known fresh;
     for (const auto& service : response.batch.snapshot) {
