@@ -55,15 +55,19 @@ void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, const std::string& a
   PrepareClientContext(ctx, &pending->call);
   pending->address = address;
   pending->done = std::move(done);
+  bool closed;
   {
     std::lock_guard lock(mu_);
-    if (closed_) {
-      pending->done(Status::Unavailable(address + ": client transport is shut down"));
-      return;
+    closed = closed_;
+    if (!closed) {
+      pending->next = head_;
+      if (head_ != nullptr) head_->prev = pending.get();
+      head_ = pending.get();
     }
-    pending->next = head_;
-    if (head_ != nullptr) head_->prev = pending.get();
-    head_ = pending.get();
+  }
+  if (closed) {
+    pending->done(Status::Unavailable(address + ": client transport is shut down"));
+    return;
   }
   pending->link.Link(*pending->ctx, &pending->call);
 

@@ -6,6 +6,7 @@
 
 #include <optional>
 
+#include <grpc/grpc.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/completion_queue.h>
 #include <grpcpp/server_context.h>
@@ -21,6 +22,12 @@ class DeadlineAlarm {
     alarm_.emplace();
     alarm_->Set(cq, deadline, tag);
     return true;
+  }
+  // The alarm fired: ends the call with DEADLINE_EXCEEDED, as the deadline filter does
+  // (a plain TryCancel would tell the client CANCELLED). Thread-safe in gRPC.
+  static void Expire(grpc::ServerContext& call) {
+    grpc_call_cancel_with_status(call.c_call(), GRPC_STATUS_DEADLINE_EXCEEDED, "Deadline Exceeded",
+                                 nullptr);
   }
   // The call finished first: the pending tag comes back at once.
   void Disarm() {

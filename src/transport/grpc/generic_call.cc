@@ -50,7 +50,7 @@ void GenericCall::OnEvent(uint8_t op, bool ok) {
       return;
     case kDeadline:
       alarm_pending_ = false;
-      if (ok && !finished_) call_.TryCancel();  // the done event cancels ctx_
+      if (ok && !finished_) DeadlineAlarm::Expire(call_);  // the done event cancels ctx_
       MaybeRetire();
       return;
     case kDone:

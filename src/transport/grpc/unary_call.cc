@@ -65,7 +65,7 @@ void UnaryCall::OnEvent(uint8_t op, bool ok) {
       return;
     case kDeadline:
       alarm_pending_ = false;
-      if (ok && !finished_) call_->TryCancel();  // the done event cancels ctx_
+      if (ok && !finished_) DeadlineAlarm::Expire(*call_);  // the done event cancels ctx_
       MaybeRecycle();
       return;
     case kDone:
