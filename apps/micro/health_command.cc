@@ -28,7 +28,13 @@ int RunHealth(const Common& common, const std::string& name) {
       if (!r.ok()) {
         status = "unreachable: " + r.status().message();
       } else {
-        auto body = nlohmann::json::parse(r->body, nullptr, false);
+        // allow_exceptions=false does not cover number overflow ("1e400"): catch that too.
+        nlohmann::json body;
+        try {
+          body = nlohmann::json::parse(r->body, nullptr, false);
+        } catch (const nlohmann::json::exception&) {
+          body = nlohmann::json::value_t::discarded;
+        }
         status = r->status == 200 ? "ready" : "not ready";
         if (!body.is_discarded() && body.contains("reason") && body["reason"].is_string()) {
           status += " (" + body["reason"].get<std::string>() + ")";

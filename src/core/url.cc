@@ -53,7 +53,8 @@ Result<Url> Url::Parse(std::string_view text) {
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view kv = query.substr(0, amp);
-    if (!kv.empty()) {
+    // A pair without a key ("?=x", "?&&") carries nothing: skip it.
+    if (!kv.empty() && kv.front() != '=') {
       size_t eq = kv.find('=');
       if (eq == std::string_view::npos) {
         url.query[std::string(kv)] = "";

@@ -25,6 +25,14 @@ TEST(Url, EmptyAuthority) {
   EXPECT_TRUE(u->hosts.empty());
 }
 
+TEST(Url, QueryPairsWithoutKeyAreSkipped) {
+  auto u = Url::Parse("x://h:1?=v&&a=b");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->query.size(), 1u);
+  EXPECT_EQ(u->query.at("a"), "b");
+  EXPECT_EQ(u->ToString(), "x://h:1?a=b");
+}
+
 TEST(Url, RejectsGarbage) {
   EXPECT_FALSE(Url::Parse("no-scheme").ok());
   EXPECT_FALSE(Url::Parse("://x").ok());

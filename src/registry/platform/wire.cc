@@ -84,7 +84,8 @@ Result<Json> ParseObject(std::string_view text) {
   Json j;
   try {
     j = Json::parse(text);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and also out_of_range: "1e400" overflows a double (found by fuzzing).
     return Status::InvalidArgument(std::string("malformed JSON: ") + e.what());
   }
   if (!j.is_object()) return Status::InvalidArgument("malformed JSON: expected an object");
