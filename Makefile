@@ -25,7 +25,9 @@ $(BUILD)/build.ninja:
 build: setup $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
+# The demo needs only the CLI and the example's binaries.
+demo: setup $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS) --target micro_cli helloworld-server helloworld-client
 	examples/helloworld/demo.sh $(BUILD)
 
 test: build
