@@ -138,16 +138,17 @@ python3 - "$RESULTS" "$OUT" <<EOF
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 
+# Calls per CPU-second of client and server together (the CPU is measured over the
+# same window as the calls).
 def eff(r):
     cpu = r["client_cpu_s"] + r["server_cpu_s"]
-    return r["qps"] / cpu if cpu > 0 else 0.0
+    return r["qps"] * r["window_s"] / cpu if cpu > 0 else 0.0
 
 best = {}
 for r in rows:
     if r["impl"] == "http":
         best[("http", r["payload"], r["concurrency"])] = r
         continue
-    r["cpu_per_s"] = (r["client_cpu_s"] + r["server_cpu_s"]) / r["window_s"]
     key = (r["impl"], r["payload"], r["concurrency"])
     if key not in best or eff(r) > eff(best[key]):
         best[key] = r

@@ -32,12 +32,15 @@ class Client::Impl {
   struct Target {
     std::string address;
     selector::Selector* selector = nullptr;
-    registry::Node node;
+    // The chosen node points into `nodes`, which keeps it alive for the selector's
+    // OnStart/OnDone: no copy of the node on a call's path.
+    std::shared_ptr<const NodeList> nodes;
+    const registry::Node* node = nullptr;
   };
 
   Result<Target> Pick(const Context& ctx, const std::string& service, const CallOptions& opts) {
     if (!transport_) return transport_error_;
-    if (!opts.address.empty()) return Target{opts.address, nullptr, {}};
+    if (!opts.address.empty()) return Target{opts.address, nullptr, nullptr, nullptr};
     if (!selector_error_.ok()) return selector_error_;
     auto nodes = cache_.Nodes(service);
     if (!nodes.ok()) return nodes.status();
@@ -49,16 +52,14 @@ class Client::Impl {
       }
     }
     // Only nodes that speak our protocol are candidates.
-    std::shared_ptr<const NodeList> list = *nodes;
-    NodeList speaking;
-    const NodeList* candidates = list.get();
-    for (const auto& n : *list) {
+    std::shared_ptr<const NodeList> candidates = *nodes;
+    for (const auto& n : *candidates) {
       if (!n.ports.count(options_.protocol)) {
-        speaking.clear();
-        for (const auto& m : *list) {
-          if (m.ports.count(options_.protocol)) speaking.push_back(m);
+        auto speaking = std::make_shared<NodeList>();
+        for (const auto& m : *candidates) {
+          if (m.ports.count(options_.protocol)) speaking->push_back(m);
         }
-        candidates = &speaking;
+        candidates = std::move(speaking);
         break;
       }
     }
@@ -69,7 +70,8 @@ class Client::Impl {
     selector::Selector* sel = SelectorFor(service);
     auto chosen = sel->Select(*candidates, ctx);
     if (!chosen.ok()) return chosen.status();
-    return Target{(*chosen)->Address(options_.protocol), sel, **chosen};
+    const registry::Node* node = *chosen;
+    return Target{node->Address(options_.protocol), sel, std::move(candidates), node};
   }
 
   // Applies the client's default timeout and the per-call bound to a copy of `ctx` only
@@ -113,8 +115,8 @@ Client::Client(std::shared_ptr<registry::Registry> registry, ClientOptions optio
 Client::~Client() = default;
 
 Status Client::Call(Context& ctx, const std::string& service, const std::string& method_path,
-                    const google::protobuf::Message& request,
-                    google::protobuf::Message* response, const CallOptions& options) {
+                    const google::protobuf::Message& request, google::protobuf::Message* response,
+                    const CallOptions& options) {
   std::optional<Context> storage;
   Context* call_ctx = impl_->Bound(ctx, options, storage);
   auto target = impl_->Pick(*call_ctx, service, options);
@@ -122,10 +124,10 @@ Status Client::Call(Context& ctx, const std::string& service, const std::string&
   if (target->selector == nullptr) {
     return impl_->transport_->Call(*call_ctx, target->address, method_path, request, response);
   }
-  target->selector->OnStart(target->node);
+  target->selector->OnStart(*target->node);
   auto start = Context::Clock::now();
   Status s = impl_->transport_->Call(*call_ctx, target->address, method_path, request, response);
-  target->selector->OnDone(target->node, s, Context::Clock::now() - start);
+  target->selector->OnDone(*target->node, s, Context::Clock::now() - start);
   return s;
 }
 
@@ -146,14 +148,14 @@ void Client::CallAsync(Context& ctx, const std::string& service, const std::stri
     return;
   }
   selector::Selector* sel = target->selector;
-  sel->OnStart(target->node);
+  sel->OnStart(*target->node);
   auto start = Context::Clock::now();
-  impl_->transport_->CallAsync(
-      *call_ctx, target->address, method_path, request, response,
-      [sel, node = target->node, start, done = std::move(done)](Status s) {
-        sel->OnDone(node, s, Context::Clock::now() - start);
-        done(std::move(s));
-      });
+  impl_->transport_->CallAsync(*call_ctx, target->address, method_path, request, response,
+                               [sel, nodes = std::move(target->nodes), node = target->node, start,
+                                done = std::move(done)](Status s) {
+                                 sel->OnDone(*node, s, Context::Clock::now() - start);
+                                 done(std::move(s));
+                               });
 }
 
 Result<std::unique_ptr<ClientStream>> Client::OpenStream(Context& ctx, const std::string& service,
