@@ -10,8 +10,9 @@
 # Profiles: the raw server and the micro server, both driven by the raw client (the same
 # request bytes), and the clients: raw as bench-raw-client runs it (minimal_stack, no
 # deadline), raw configured like micro's channel (full filter stack, 10 s deadline), that
-# with gRPC's retry filter off, and micro's typed client. callgrind files stay in OUT_DIR
-# for callgrind_annotate.
+# with gRPC's retry filter off (as micro's channels have it), and micro's typed client with
+# its default 10 s timeout and without any deadline. callgrind files stay in OUT_DIR for
+# callgrind_annotate.
 set -euo pipefail
 
 BUILD=${1:?usage: bench/rpc/callgrind.sh BUILD_DIR [OUT_DIR]}
@@ -144,6 +145,10 @@ profile micro-client "EchoReply::_InternalParse" \
   "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" \
   --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \
   "$BIN/bench-micro-client" --registry "$REGISTRY" "${LOAD[@]}"
+profile micro-client-no-deadline "EchoReply::_InternalParse" \
+  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" \
+  --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \
+  "$BIN/bench-micro-client" --registry "$REGISTRY" "${LOAD[@]}" --default-timeout-ms 0
 
 {
   echo "payload $PAYLOAD B, concurrency $CONC; instructions (Ir) per call, callgrind"

@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
   app.add_option("--service", service, "service name to call");
   app.add_option("--timeout-ms", timeout_ms,
                  "deadline of each call (0: none set; the client's default timeout applies)");
+  micro::client::ClientOptions client_options;
+  int default_timeout_ms = static_cast<int>(client_options.default_timeout.count());
+  app.add_option("--default-timeout-ms", default_timeout_ms,
+                 "the client's default timeout (0: calls without a deadline have none)")
+      ->capture_default_str();
   rpcbench::AddFlags(app, options);
   CLI11_PARSE(app, argc, argv);
 
@@ -79,7 +84,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench-micro-client: %s\n", registry.status().ToString().c_str());
     return 2;
   }
-  micro::client::Client client(std::shared_ptr<micro::registry::Registry>(std::move(*registry)));
+  client_options.default_timeout = std::chrono::milliseconds(default_timeout_ms);
+  micro::client::Client client(std::shared_ptr<micro::registry::Registry>(std::move(*registry)),
+                               client_options);
   bench::EchoClient echo(client, service);
 
   bench::EchoRequest request;
