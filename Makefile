@@ -6,13 +6,14 @@
 #   make test-asan   the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-tsan   the suite under ThreadSanitizer
 #   make bench       build the benchmarks (run them as docs/BENCHMARKS.md says)
+#   make bench-rpc   build, then run the RPC benchmark (micro vs raw gRPC, HTTP/JSON under wrk)
 
 JOBS ?= 2
 BUILD ?= build
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: all setup build demo test test-asan test-tsan bench format clean
+.PHONY: all setup build demo test test-asan test-tsan bench bench-rpc format clean
 
 all: build
 
@@ -44,6 +45,9 @@ test-tsan:
 bench: setup
 	cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DMICRO_BUILD_TESTS=OFF
 	cmake --build build-bench -j$(JOBS)
+
+bench-rpc: bench
+	bench/rpc/run.sh build-bench build-bench/bench-rpc.md
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i
