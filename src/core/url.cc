@@ -12,6 +12,7 @@ Result<HostPort> ParseHostPort(std::string_view text) {
   std::string_view host = text.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
+    if (host.empty()) return Status::InvalidArgument("empty host in '" + std::string(text) + "'");
   }
   std::string_view port_text = text.substr(colon + 1);
   unsigned port = 0;

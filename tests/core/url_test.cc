@@ -39,6 +39,7 @@ TEST(Url, RejectsGarbage) {
   EXPECT_FALSE(Url::Parse("x://host:notaport").ok());
   EXPECT_FALSE(Url::Parse("x://host:70000").ok());
   EXPECT_FALSE(Url::Parse("x://host").ok());
+  EXPECT_FALSE(Url::Parse("x://[]:8").ok());
 }
 
 TEST(HostPort, Ipv6Brackets) {
