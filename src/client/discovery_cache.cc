@@ -7,6 +7,16 @@ namespace micro::client {
 
 using namespace std::chrono_literals;
 
+namespace {
+
+// One order for every list, so that a round-robin cursor stays fair across updates.
+void SortById(NodeList& nodes) {
+  std::sort(nodes.begin(), nodes.end(),
+            [](const registry::Node& a, const registry::Node& b) { return a.id < b.id; });
+}
+
+}  // namespace
+
 DiscoveryCache::DiscoveryCache(std::shared_ptr<registry::Registry> registry)
     : registry_(std::move(registry)) {
   watch_thread_ = std::thread([this] { WatchLoop(); });
@@ -34,6 +44,7 @@ Result<std::shared_ptr<const NodeList>> DiscoveryCache::Refresh(const std::strin
   auto got = registry_->Get(service);
   std::shared_ptr<const NodeList> nodes;
   if (got.ok()) {
+    SortById(got->nodes);
     nodes = std::make_shared<const NodeList>(std::move(got->nodes));
   } else if (got.status().code() == StatusCode::kNotFound) {
     nodes = std::make_shared<const NodeList>();
@@ -58,9 +69,7 @@ void DiscoveryCache::Apply(const registry::Event& event) {
   auto same_id = [&](const registry::Node& n) { return n.id == event.node.id; };
   std::erase_if(*next, same_id);
   if (event.type != registry::Event::Type::kRemove) next->push_back(event.node);
-  // A stable order keeps round-robin fair across updates.
-  std::sort(next->begin(), next->end(),
-            [](const registry::Node& a, const registry::Node& b) { return a.id < b.id; });
+  SortById(*next);
   it->second = std::move(next);
 }
 
