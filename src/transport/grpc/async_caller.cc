@@ -10,6 +10,7 @@
 
 #include "transport/grpc/client_context.h"
 #include "transport/grpc/status.h"
+#include "transport/grpc/tsan_handoff.h"
 
 namespace micro::transport::grpc_transport {
 
@@ -73,10 +74,12 @@ void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, const std::string& a
 
   Queue& queue = *queues_[next_queue_.fetch_add(1, std::memory_order_relaxed) % queues_.size()];
   Pending* p = pending.release();  // owned by the queue until its completion
-  p->reader.reset(grpc::internal::ClientAsyncResponseReaderHelper::Create<Message, Message>(
-      channel.channel(), &queue.cq, channel.Method(method_path), &p->call, request));
-  p->reader->StartCall();
-  p->reader->Finish(response, &p->status, p);
+  auto* reader = grpc::internal::ClientAsyncResponseReaderHelper::Create<Message, Message>(
+      channel.channel(), &queue.cq, channel.Method(method_path), &p->call, request);
+  p->reader.reset(reader);
+  reader->StartCall();
+  HandOff(p);  // the poller owns `p` once Finish started: touch nothing of it after
+  reader->Finish(response, &p->status, p);
 }
 
 void AsyncCaller::Remove(Pending* call) {
@@ -91,6 +94,7 @@ void AsyncCaller::Poll(Queue* queue) {
   void* tag;
   bool ok;
   while (queue->cq.Next(&tag, &ok)) {
+    TakeOver(tag);
     std::unique_ptr<Pending> call(static_cast<Pending*>(tag));
     Remove(call.get());
     call->link.Unlink();

@@ -8,6 +8,7 @@
 #include "transport/grpc/server_context.h"
 #include "transport/grpc/server_core.h"
 #include "transport/grpc/status.h"
+#include "transport/grpc/tsan_handoff.h"
 
 namespace micro::transport::grpc_transport {
 
@@ -15,6 +16,7 @@ GenericCall::GenericCall(ServerCore* core, Poller* poller) : core_(core), poller
 
 void GenericCall::Request() {
   call_.AsyncNotifyWhenDone(&done_tag_);
+  HandOff(this);
   core_->generic().RequestCall(&call_, &stream_, poller_->cq.get(), poller_->cq.get(),
                                &requested_tag_);
 }
@@ -76,6 +78,7 @@ void GenericCall::OnRequested() {
     alarm_pending_ = alarm_.Arm(call_, poller_->cq.get(), &deadline_tag_);
   }
   if (method_->kind == server::MethodKind::kUnary) {
+    HandOff(this);
     stream_.Read(&in_, &read_tag_);
     return;
   }
@@ -118,6 +121,7 @@ void GenericCall::RunUnary() {
     Finish(Status::Internal("response could not be serialized"));
     return;
   }
+  HandOff(this);
   stream_.WriteAndFinish(out_, grpc::WriteOptions(), grpc::Status::OK, &finished_tag_);
 }
 
@@ -134,6 +138,7 @@ void GenericCall::RunStream() {
 bool GenericCall::Read(google::protobuf::Message* message) {
   if (read_closed_) return false;
   read_op_.Arm();
+  HandOff(this);
   stream_.Read(&in_, &read_tag_);
   if (!read_op_.Wait()) {
     read_closed_ = true;
@@ -161,6 +166,7 @@ bool GenericCall::Write(const google::protobuf::Message& message) {
     return false;
   }
   write_op_.Arm();
+  HandOff(this);
   stream_.Write(bytes, &written_tag_);
   if (!write_op_.Wait()) {
     write_closed_ = true;
@@ -171,6 +177,7 @@ bool GenericCall::Write(const google::protobuf::Message& message) {
 
 void GenericCall::Finish(const Status& status) {
   // Once the operation is started the poller may delete this object: touch nothing after.
+  HandOff(this);
   stream_.Finish(ToGrpcStatus(status), &finished_tag_);
 }
 

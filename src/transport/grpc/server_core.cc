@@ -5,6 +5,7 @@
 #include <string>
 
 #include "transport/grpc/generic_call.h"
+#include "transport/grpc/tsan_handoff.h"
 #include "transport/grpc/unary_call.h"
 
 namespace micro::transport::grpc_transport {
@@ -66,6 +67,7 @@ void ServerCore::Poll(Poller* poller) {
   bool ok;
   while (poller->cq->Next(&tag, &ok)) {
     auto* t = static_cast<Tag*>(tag);
+    TakeOver(t->call);
     t->call->OnEvent(t->op, ok);
   }
 }

@@ -6,6 +6,7 @@
 #include "transport/grpc/server_context.h"
 #include "transport/grpc/server_core.h"
 #include "transport/grpc/status.h"
+#include "transport/grpc/tsan_handoff.h"
 
 namespace micro::transport::grpc_transport {
 
@@ -28,6 +29,7 @@ void UnaryCall::Request() {
   writer_.emplace(&*call_);
   watch_done_ = method_.execution == server::Execution::kBlocking;
   if (watch_done_) call_->AsyncNotifyWhenDone(&done_tag_);
+  HandOff(this);
   core_->methods().RequestCall(index_, &*call_, &request_bytes_, &*writer_, poller_->cq.get(),
                                &requested_tag_);
 }
@@ -111,10 +113,12 @@ void UnaryCall::Run() {
   }
   // Finish serializes the response before it returns; once the operation is started
   // the poller may reuse this object, so nothing may touch `this` afterwards.
+  HandOff(this);
   writer_->Finish(*response_, grpc::Status::OK, &finished_tag_);
 }
 
 void UnaryCall::FinishWithError(const Status& status) {
+  HandOff(this);
   writer_->FinishWithError(ToGrpcStatus(status), &finished_tag_);
 }
 
