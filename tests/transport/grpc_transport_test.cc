@@ -296,6 +296,16 @@ TEST_P(GrpcTransportTest, ConnectionRefusedIsUnavailableAtOnce) {
   auto future = done.get_future();
   ASSERT_EQ(future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
   EXPECT_EQ(future.get().code(), StatusCode::kUnavailable);
+
+  start = Clock::now();
+  auto stream = env_->client().OpenStream(ctx, address, kEchoBidi);
+  ASSERT_TRUE(stream.ok());
+  (*stream)->Write(Request("x"));
+  EXPECT_FALSE((*stream)->Read(&response));
+  Status finished = (*stream)->Finish();
+  EXPECT_EQ(finished.code(), StatusCode::kUnavailable);
+  EXPECT_NE(finished.message().find(address), std::string::npos) << finished;
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(2));
 }
 
 TEST_P(GrpcTransportTest, GarbageOnThePortDoesNotHurt) {
