@@ -19,8 +19,10 @@ Result<std::string> MethodPath(std::string method) {
   if (method.find('/') == std::string::npos) {
     size_t dot = method.rfind('.');
     if (dot == std::string::npos || dot == 0 || dot + 1 == method.size()) {
-      return Status::InvalidArgument("METHOD must look like package.Service/Method or "
-                                     "Service.Method, got '" + method + "'");
+      return Status::InvalidArgument(
+          "METHOD must look like package.Service/Method or "
+          "Service.Method, got '" +
+          method + "'");
     }
     method[dot] = '/';
   }
@@ -57,8 +59,8 @@ int RunCall(const Common& common, const CallArgs& args) {
       if (auto a = n.Address("http"); !a.empty()) candidates.push_back(a);
     }
     if (candidates.empty()) {
-      return PrintError(Status::Unavailable("no instance of '" + args.service +
-                                            "' serves HTTP/JSON")),
+      return PrintError(
+                 Status::Unavailable("no instance of '" + args.service + "' serves HTTP/JSON")),
              1;
     }
     std::mt19937 rng(std::random_device{}());

@@ -23,8 +23,11 @@ int RunServices(const Common& common, bool json) {
     for (const auto& s : services) {
       nlohmann::json nodes = nlohmann::json::array();
       for (const auto& n : s.nodes) {
-        nodes.push_back({{"id", n.id}, {"host", n.host}, {"ports", n.ports},
-                         {"version", n.version}, {"metadata", n.metadata}});
+        nodes.push_back({{"id", n.id},
+                         {"host", n.host},
+                         {"ports", n.ports},
+                         {"version", n.version},
+                         {"metadata", n.metadata}});
       }
       out.push_back({{"name", s.name}, {"versions", s.versions}, {"nodes", nodes}});
     }
@@ -38,8 +41,8 @@ int RunServices(const Common& common, bool json) {
     std::string addresses;
     for (const auto& n : s.nodes) {
       for (const auto& [protocol, port] : n.ports) {
-        addresses += (addresses.empty() ? "" : " ") + protocol + "://" + n.host + ":" +
-                     std::to_string(port);
+        addresses +=
+            (addresses.empty() ? "" : " ") + protocol + "://" + n.host + ":" + std::to_string(port);
       }
     }
     std::printf("%-24s %-12s %-9zu %s\n", s.name.c_str(), versions.empty() ? "-" : versions.c_str(),

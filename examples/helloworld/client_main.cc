@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <memory>
 
-#include <CLI/CLI.hpp>
 #include <micro/client/client.h>
 #include <micro/client/stream.h>
 #include <micro/registry/registry.h>
+#include <CLI/CLI.hpp>
 
 #include "helloworld/greeter.micro.h"
 

@@ -10,7 +10,8 @@
 #include "helloworld/greeter.micro.h"
 
 int main(int argc, char** argv) {
-  auto options = micro::ServiceOptions::FromArgs(argc, argv, {.name = "greeter", .version = "1.0.0"});
+  auto options =
+      micro::ServiceOptions::FromArgs(argc, argv, {.name = "greeter", .version = "1.0.0"});
   if (!options.ok()) return micro::ExitWithUsage(options.status());
 
   micro::Service service(*options);

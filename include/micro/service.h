@@ -33,10 +33,10 @@
 namespace micro {
 
 struct ServiceOptions {
-  std::string name;               // required: the name clients call
+  std::string name;  // required: the name clients call
   std::string version = "0.0.0";
   std::map<std::string, std::string> metadata;  // advertised: weight, zone, lane, ...
-  std::string id;                 // node id; default name-<random>
+  std::string id;                               // node id; default name-<random>
   // Plugin URL of the registry (MICRO_REGISTRY, --registry).
   std::string registry = "platform://127.0.0.1:7700";
   // Listen URLs per transport; empty disables a transport. Port 0 lets the OS choose.

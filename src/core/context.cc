@@ -40,8 +40,8 @@ void Metadata::Remove(std::string_view key) {
 
 bool Metadata::IsHopByHop(std::string_view key) {
   static constexpr std::string_view kHop[] = {
-      "content-type", "content-length",  "host",              "connection", "te",
-      "user-agent",   "accept-encoding", "transfer-encoding", "keep-alive"};
+      "content-type",    "content-length",    "host",      "connection", "te", "user-agent",
+      "accept-encoding", "transfer-encoding", "keep-alive"};
   if (key.starts_with("grpc-") || key.starts_with(":")) return true;
   return std::find(std::begin(kHop), std::end(kHop), key) != std::end(kHop);
 }

@@ -17,8 +17,8 @@ namespace micro::service_internal {
 class Registrar {
  public:
   Registrar(std::shared_ptr<registry::Registry> registry, registry::ServiceInfo service,
-            registry::Node node, std::chrono::milliseconds ttl,
-            std::chrono::milliseconds interval, server::HealthState& health);
+            registry::Node node, std::chrono::milliseconds ttl, std::chrono::milliseconds interval,
+            server::HealthState& health);
   ~Registrar();
 
   // First registration attempt, then the heartbeat loop starts. A failure is returned

@@ -127,9 +127,9 @@ Status Service::Start() {
   registry::Node& node = s.node;
   node.id = s.options.id;
   // A wildcard listen address cannot be dialed; advertise loopback unless told otherwise.
-  node.host = !s.options.advertise_host.empty() ? s.options.advertise_host
+  node.host = !s.options.advertise_host.empty()                   ? s.options.advertise_host
               : (listen_host == "0.0.0.0" || listen_host == "::") ? "127.0.0.1"
-                                                                   : listen_host;
+                                                                  : listen_host;
   for (const auto& t : s.transports) node.ports[t->name()] = t->port();
   node.version = s.options.version;
   node.metadata = s.options.metadata;

@@ -42,10 +42,9 @@ TEST_F(Cli, ServicesListsNameVersionInstancesAndAddresses) {
 
 TEST_F(Cli, CallWorksWithoutStubsInEveryMethodSpelling) {
   std::string out;
-  for (const char* method : {"helloworld.Greeter/SayHello", "Greeter/SayHello",
-                             "Greeter.SayHello", "/helloworld.Greeter/SayHello"}) {
-    ASSERT_EQ(Micro("call" + Registry() + "greeter " + method + " '{\"name\":\"cli\"}'", &out),
-              0)
+  for (const char* method : {"helloworld.Greeter/SayHello", "Greeter/SayHello", "Greeter.SayHello",
+                             "/helloworld.Greeter/SayHello"}) {
+    ASSERT_EQ(Micro("call" + Registry() + "greeter " + method + " '{\"name\":\"cli\"}'", &out), 0)
         << method << ": " << out;
     EXPECT_NE(out.find("\"message\":\"Hello, cli\""), std::string::npos) << out;
   }

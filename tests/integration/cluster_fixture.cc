@@ -31,8 +31,7 @@ void Cluster::StartGreeter(int index, const std::vector<std::string>& extra_flag
   std::vector<std::string> argv = {BinDir() + "/helloworld-server", "--registry", registry_url(),
                                    "--id", "greeter-" + std::to_string(index)};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  greeters_[index] =
-      Process::Start(argv, dir_ + "/greeter-" + std::to_string(index) + ".log");
+  greeters_[index] = Process::Start(argv, dir_ + "/greeter-" + std::to_string(index) + ".log");
 }
 
 bool Cluster::WaitForGreeters(size_t count, std::chrono::milliseconds timeout) {

@@ -23,10 +23,11 @@ class Interop : public ::testing::Test {
   std::pair<std::string, int> Curl(const std::string& path, const std::string& body,
                                    const std::string& extra = "") {
     std::string out;
-    int rc = RunCommand("curl -s -o - -w '\\n%{http_code}' -X POST -H 'content-type: "
-                        "application/json' " + extra + " --data-binary '" + body + "' http://" +
-                            http_ + path,
-                        &out);
+    int rc = RunCommand(
+        "curl -s -o - -w '\\n%{http_code}' -X POST -H 'content-type: "
+        "application/json' " +
+            extra + " --data-binary '" + body + "' http://" + http_ + path,
+        &out);
     EXPECT_EQ(rc, 0) << out;
     size_t nl = out.rfind('\n');
     return {out.substr(0, nl), std::atoi(out.c_str() + nl + 1)};
@@ -40,11 +41,12 @@ class Interop : public ::testing::Test {
 TEST_F(Interop, PythonGrpcioCallsEveryKindAndHealth) {
   std::string gen = cluster_.dir() + "/py";
   std::string out;
-  int rc = RunCommand("mkdir -p " + gen + " && protoc -I " + SourceDir() +
-                          "/examples/helloworld/proto -I " + SourceDir() + "/proto --python_out=" +
-                          gen + " helloworld/greeter.proto micro/options.proto "
-                          "grpc/health/v1/health.proto 2>&1",
-                      &out);
+  int rc =
+      RunCommand("mkdir -p " + gen + " && protoc -I " + SourceDir() +
+                     "/examples/helloworld/proto -I " + SourceDir() + "/proto --python_out=" + gen +
+                     " helloworld/greeter.proto micro/options.proto "
+                     "grpc/health/v1/health.proto 2>&1",
+                 &out);
   ASSERT_EQ(rc, 0) << out;
   out.clear();
   rc = RunCommand("/usr/bin/python3 " + SourceDir() + "/tests/integration/interop_client.py " +
@@ -86,18 +88,22 @@ TEST_F(Interop, BadInputGetsClearErrorsAndNothingCrashes) {
 
   // Garbage on the gRPC port: the connection is dropped, the server lives on.
   std::string out;
-  auto [host, port] = std::make_pair(grpc_.substr(0, grpc_.find(':')),
-                                     grpc_.substr(grpc_.find(':') + 1));
-  RunCommand("head -c 65536 /dev/urandom | timeout 5 curl -s --max-time 3 "
-             "telnet://" + host + ":" + port + " >/dev/null 2>&1; true", &out);
+  auto [host, port] =
+      std::make_pair(grpc_.substr(0, grpc_.find(':')), grpc_.substr(grpc_.find(':') + 1));
+  RunCommand(
+      "head -c 65536 /dev/urandom | timeout 5 curl -s --max-time 3 "
+      "telnet://" +
+          host + ":" + port + " >/dev/null 2>&1; true",
+      &out);
 
   // An incomplete registration is refused by the platform with a message.
   std::string reg_out;
-  RunCommand("curl -s -w '\\n%{http_code}' -X POST -H 'content-type: application/json' "
-             "--data-binary '{\"service\":{\"name\":\"x\"},\"node\":{\"id\":\"n1\"}}' "
-             "http://127.0.0.1:" + std::to_string(cluster_.platform_port()) +
-                 "/v1/registry/register",
-             &reg_out);
+  RunCommand(
+      "curl -s -w '\\n%{http_code}' -X POST -H 'content-type: application/json' "
+      "--data-binary '{\"service\":{\"name\":\"x\"},\"node\":{\"id\":\"n1\"}}' "
+      "http://127.0.0.1:" +
+          std::to_string(cluster_.platform_port()) + "/v1/registry/register",
+      &reg_out);
   EXPECT_NE(reg_out.find("\n400"), std::string::npos) << reg_out;
   EXPECT_NE(reg_out.find("INVALID_ARGUMENT"), std::string::npos) << reg_out;
 

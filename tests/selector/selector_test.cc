@@ -11,7 +11,8 @@ namespace {
 std::vector<registry::Node> Nodes(int n) {
   std::vector<registry::Node> nodes;
   for (int i = 0; i < n; ++i) {
-    nodes.push_back({.id = "n" + std::to_string(i), .host = "127.0.0.1",
+    nodes.push_back({.id = "n" + std::to_string(i),
+                     .host = "127.0.0.1",
                      .ports = {{"grpc", static_cast<uint16_t>(1000 + i)}}});
   }
   return nodes;

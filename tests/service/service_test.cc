@@ -6,11 +6,11 @@
 
 #include <micro/http/http.h>
 
+#include "echo.pb.h"
 #include "platform/platform_server.h"
 #include "support/echo_methods.h"
 #include "support/process.h"
 #include "support/wait.h"
-#include "echo.pb.h"
 
 namespace micro {
 namespace {
@@ -62,8 +62,8 @@ TEST(Service, NotReadyUntilRegisteredAndWhileTheRegistryIsLost) {
   EXPECT_FALSE(service.health().ready());
   EXPECT_EQ(ReadyStatus(service), 503);
 
-  auto platform = std::make_unique<platform::PlatformServer>(
-      platform::PlatformServerOptions{.port = port});
+  auto platform =
+      std::make_unique<platform::PlatformServer>(platform::PlatformServerOptions{.port = port});
   ASSERT_TRUE(platform->Start().ok());
   ASSERT_TRUE(WaitFor([&] { return service.health().ready(); })) << service.health().reason();
   EXPECT_EQ(ReadyStatus(service), 200);
@@ -76,8 +76,8 @@ TEST(Service, NotReadyUntilRegisteredAndWhileTheRegistryIsLost) {
   EXPECT_EQ(ReadyStatus(service), 503);
 
   // A new registry (empty): the service registers again and is ready again.
-  platform = std::make_unique<platform::PlatformServer>(
-      platform::PlatformServerOptions{.port = port});
+  platform =
+      std::make_unique<platform::PlatformServer>(platform::PlatformServerOptions{.port = port});
   ASSERT_TRUE(platform->Start().ok());
   ASSERT_TRUE(WaitFor([&] { return service.health().ready(); })) << service.health().reason();
   auto reg = registry::NewRegistry(url);
@@ -139,8 +139,8 @@ TEST(Service, IncomingDeadlineAndMetadataBoundTheNextHop) {
 TEST(Service, ClientKeepsServingFromItsCacheWhileTheRegistryIsDown) {
   uint16_t port = testing::FreePort();
   std::string url = "platform://127.0.0.1:" + std::to_string(port);
-  auto platform = std::make_unique<platform::PlatformServer>(
-      platform::PlatformServerOptions{.port = port});
+  auto platform =
+      std::make_unique<platform::PlatformServer>(platform::PlatformServerOptions{.port = port});
   ASSERT_TRUE(platform->Start().ok());
   Service backend(Options("cached", url));
   ASSERT_TRUE(testing::AddEchoMethods(backend.server()).ok());

@@ -28,10 +28,8 @@ class ClientTransport {
                       google::protobuf::Message* response) = 0;
   virtual void CallAsync(Context& ctx, const std::string& address, const std::string& method_path,
                          const google::protobuf::Message& request,
-                         google::protobuf::Message* response,
-                         std::function<void(Status)> done) = 0;
-  virtual Result<std::unique_ptr<ClientStream>> OpenStream(Context& ctx,
-                                                           const std::string& address,
+                         google::protobuf::Message* response, std::function<void(Status)> done) = 0;
+  virtual Result<std::unique_ptr<ClientStream>> OpenStream(Context& ctx, const std::string& address,
                                                            const std::string& method_path) = 0;
   // Drops the cached connection to an address (its node left the registry).
   virtual void Forget(const std::string& address) = 0;

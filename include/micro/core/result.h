@@ -20,7 +20,7 @@ class [[nodiscard]] Result {
  public:
   // Implicit from a value or a non-OK Status, so `return value;` and `return status;`
   // both read naturally in a function returning Result<T>.
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok() && "Result built from an OK Status has no value");
     if (std::get<Status>(data_).ok()) {
@@ -50,8 +50,8 @@ class [[nodiscard]] Result {
 }  // namespace micro
 
 // Returns early from the enclosing function when `expr` (a Status) is not OK.
-#define MICRO_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::micro::Status micro_status_ = (expr);    \
+#define MICRO_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::micro::Status micro_status_ = (expr);        \
     if (!micro_status_.ok()) return micro_status_; \
   } while (0)
