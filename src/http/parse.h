@@ -35,8 +35,6 @@ void ApplyLimits(RequestParser& parser, const ParseLimits& limits);
 std::optional<Response> ParseErrorResponse(const boost::beast::error_code& ec,
                                            const ParseLimits& limits);
 
-// Decodes %XX escapes ('+' as a space when `plus_is_space`); false on a bad escape.
-bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
 // "a=1&b=x%20y" -> {a:1, b:"x y"}; the first of repeated keys wins; bad escapes are kept
 // verbatim.
 std::map<std::string, std::string> DecodeQuery(std::string_view query);

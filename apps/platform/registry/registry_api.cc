@@ -119,9 +119,11 @@ void RegistryApi::HandleGet(const http::Request& req, http::Responder& res) {
   if (tail.find('/') != std::string_view::npos) {
     return Reply(res, req, Status::NotFound("no such endpoint: GET " + req.path));
   }
-  auto name = wire::PercentDecode(tail);
-  if (!name.ok()) return Reply(res, req, name.status());
-  auto service = store_.Get(*name);
+  std::string name;
+  if (!http::PercentDecode(tail, /*plus_is_space=*/false, &name)) {
+    return Reply(res, req, Status::InvalidArgument("bad %-escape in '" + std::string(tail) + "'"));
+  }
+  auto service = store_.Get(name);
   if (!service.ok()) return Reply(res, req, service.status());
   ReplyJson(res, wire::ToJson(*service));
 }

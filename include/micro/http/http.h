@@ -36,6 +36,13 @@ namespace micro::http {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
 
+// Percent-encoding for URL path segments and query values: everything but the RFC 3986
+// unreserved characters [A-Za-z0-9-._~] becomes %XX.
+std::string PercentEncode(std::string_view text);
+// Decodes %XX escapes ('+' as a space when `plus_is_space`, as in query strings);
+// false on a malformed escape.
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
+
 struct Request {
   std::string method;                        // "GET", "POST", ...
   std::string target;                        // path with query, as sent

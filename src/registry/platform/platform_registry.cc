@@ -1,5 +1,6 @@
 #include "registry/platform/platform_registry.h"
 
+#include <micro/http/http.h>
 #include <algorithm>
 #include <charconv>
 
@@ -59,7 +60,7 @@ Result<Service> PlatformRegistry::Get(const std::string& service) {
   // No path names the empty service; the answer is the one every registry gives.
   if (service.empty()) return Status::NotFound("service '' has no registered nodes");
   auto r = client_->Call("GET",
-                         std::string(wire::kServicesPath) + "/" + wire::PercentEncode(service), "");
+                         std::string(wire::kServicesPath) + "/" + http::PercentEncode(service), "");
   if (!r.ok()) return r.status();
   return wire::ServiceFromJson(*r, "");
 }

@@ -1,5 +1,6 @@
 #include "registry/platform/platform_watcher.h"
 
+#include <micro/http/http.h>
 #include <random>
 
 namespace micro::registry {
@@ -68,7 +69,7 @@ void PlatformWatcher::Start() {
 }
 
 std::string PlatformWatcher::PollTarget(std::chrono::milliseconds hold) const {
-  std::string target = std::string(wire::kWatchPath) + "?service=" + wire::PercentEncode(service_) +
+  std::string target = std::string(wire::kWatchPath) + "?service=" + http::PercentEncode(service_) +
                        "&watch_id=" + watch_id_ + "&timeout_ms=" + std::to_string(hold.count());
   if (synced_) target += "&since=" + std::to_string(revision_) + "&epoch=" + epoch_;
   return target;

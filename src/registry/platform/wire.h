@@ -33,11 +33,6 @@ inline constexpr std::chrono::milliseconds kDefaultTtl{30000};
 // INVALID_ARGUMENT "malformed JSON: ..." for text that is not JSON, or not a JSON object.
 Result<Json> ParseObject(std::string_view text);
 
-// For a service name in a path segment or a query value: everything but [A-Za-z0-9-._~]
-// becomes %XX.
-std::string PercentEncode(std::string_view text);
-Result<std::string> PercentDecode(std::string_view text);
-
 std::string_view EventTypeName(Event::Type type);  // "add", "update", "remove"
 std::optional<Event::Type> EventTypeFromName(std::string_view name);
 
