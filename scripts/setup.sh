@@ -13,6 +13,8 @@ PACKAGES=(
   libcli11-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-protobuf curl wrk
+  # governance and observability: the distributed limiter's Redis, Prometheus and promtool
+  libhiredis-dev redis-server prometheus
 )
 
 missing=()

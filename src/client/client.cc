@@ -53,22 +53,17 @@ class Client::Impl {
     }
     // Only nodes that speak our protocol are candidates.
     std::shared_ptr<const NodeList> candidates = *nodes;
+    std::vector<const registry::Node*> speaking;
+    speaking.reserve(candidates->size());
     for (const auto& n : *candidates) {
-      if (!n.ports.count(options_.protocol)) {
-        auto speaking = std::make_shared<NodeList>();
-        for (const auto& m : *candidates) {
-          if (m.ports.count(options_.protocol)) speaking->push_back(m);
-        }
-        candidates = std::move(speaking);
-        break;
-      }
+      if (n.ports.count(options_.protocol)) speaking.push_back(&n);
     }
-    if (candidates->empty()) {
+    if (speaking.empty()) {
       return Status::Unavailable("no instance of service '" + service + "' serves " +
                                  options_.protocol);
     }
     selector::Selector* sel = SelectorFor(service);
-    auto chosen = sel->Select(*candidates, ctx);
+    auto chosen = sel->Select(speaking, ctx);
     if (!chosen.ok()) return chosen.status();
     const registry::Node* node = *chosen;
     return Target{node->Address(options_.protocol), sel, std::move(candidates), node};

@@ -10,12 +10,11 @@ namespace {
 class RandomSelector final : public Selector {
  public:
   // selector::Selector
-  Result<const registry::Node*> Select(const std::vector<registry::Node>& nodes,
-                                       const Context& /*ctx*/) override {
+  Result<const registry::Node*> Select(Candidates nodes, const Context& /*ctx*/) override {
     if (nodes.empty()) return Status::Unavailable("no nodes to select from");
     thread_local std::minstd_rand rng(std::random_device{}());
     std::uniform_int_distribution<size_t> pick(0, nodes.size() - 1);
-    return &nodes[pick(rng)];
+    return nodes[pick(rng)];
   }
 };
 

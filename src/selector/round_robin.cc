@@ -10,11 +10,10 @@ namespace {
 class RoundRobin final : public Selector {
  public:
   // selector::Selector
-  Result<const registry::Node*> Select(const std::vector<registry::Node>& nodes,
-                                       const Context& /*ctx*/) override {
+  Result<const registry::Node*> Select(Candidates nodes, const Context& /*ctx*/) override {
     if (nodes.empty()) return Status::Unavailable("no nodes to select from");
     uint64_t n = next_.fetch_add(1, std::memory_order_relaxed);
-    return &nodes[n % nodes.size()];
+    return nodes[n % nodes.size()];
   }
 
  private:

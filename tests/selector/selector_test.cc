@@ -5,18 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "support/nodes.h"
+
 namespace micro::selector {
 namespace {
 
-std::vector<registry::Node> Nodes(int n) {
-  std::vector<registry::Node> nodes;
-  for (int i = 0; i < n; ++i) {
-    nodes.push_back({.id = "n" + std::to_string(i),
-                     .host = "127.0.0.1",
-                     .ports = {{"grpc", static_cast<uint16_t>(1000 + i)}}});
-  }
-  return nodes;
-}
+using testing::NodesOf;
 
 std::unique_ptr<Selector> Make(const std::string& name) {
   RegisterBuiltinSelectors();
@@ -37,12 +31,12 @@ TEST(Selector, BuiltinsAreListed) {
 
 TEST(Selector, RoundRobinVisitsEveryNodeInTurn) {
   auto sel = Make("round_robin");
-  auto nodes = Nodes(3);
+  auto nodes = NodesOf(3);
   Context ctx;
   std::map<std::string, int> counts;
   std::string previous;
   for (int i = 0; i < 300; ++i) {
-    auto n = sel->Select(nodes, ctx);
+    auto n = sel->Select(nodes.view(), ctx);
     ASSERT_TRUE(n.ok());
     EXPECT_NE((*n)->id, previous);
     previous = (*n)->id;
@@ -55,13 +49,14 @@ TEST(Selector, RoundRobinVisitsEveryNodeInTurn) {
 
 TEST(Selector, RoundRobinIsExactUnderTwoThreads) {
   auto sel = Make("round_robin");
-  auto nodes = Nodes(4);
+  auto nodes = NodesOf(4);
+  Candidates view = nodes.view();
   std::atomic<int> counts[4] = {};
   auto work = [&] {
     Context ctx;
     for (int i = 0; i < 20000; ++i) {
-      auto n = sel->Select(nodes, ctx);
-      counts[(*n) - nodes.data()]++;
+      auto n = sel->Select(view, ctx);
+      counts[nodes.IndexOf(*n)]++;
     }
   };
   std::thread a(work), b(work);
@@ -72,10 +67,10 @@ TEST(Selector, RoundRobinIsExactUnderTwoThreads) {
 
 TEST(Selector, RandomSpreadsRoughlyEvenly) {
   auto sel = Make("random");
-  auto nodes = Nodes(3);
+  auto nodes = NodesOf(3);
   Context ctx;
   std::map<std::string, int> counts;
-  for (int i = 0; i < 30000; ++i) counts[(*sel->Select(nodes, ctx))->id]++;
+  for (int i = 0; i < 30000; ++i) counts[(*sel->Select(nodes.view(), ctx))->id]++;
   for (const auto& [id, c] : counts) {
     EXPECT_NEAR(c, 10000, 600) << id;  // > 6 sigma for a binomial(30000, 1/3)
   }
@@ -84,8 +79,7 @@ TEST(Selector, RandomSpreadsRoughlyEvenly) {
 TEST(Selector, EmptyListIsUnavailable) {
   for (const char* name : {"round_robin", "random"}) {
     auto sel = Make(name);
-    std::vector<registry::Node> none;
-    auto r = sel->Select(none, Context());
+    auto r = sel->Select(Candidates(), Context());
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   }

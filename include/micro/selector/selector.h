@@ -1,15 +1,20 @@
-// Selector: picks the node a call goes to, among the live nodes of a service.
+// Selector: picks the node a call goes to, among the candidate nodes of a service.
 //
 //   auto sel = micro::selector::SelectorPlugins().Create("round_robin");
-//   auto node = (*sel)->Select(nodes, ctx);
+//   auto node = (*sel)->Select(candidates, ctx);
+//
+// Before a selector picks, the client narrows the service's nodes with its RouteFilters
+// (route_filter.h: lane, locality, version weights, ejected or already-tried nodes), so
+// a selector only balances load among nodes that are all acceptable.
 //
 // One Selector instance serves one service (it may keep per-service state such as a
-// round-robin cursor). Select/OnStart/OnDone are called concurrently from any thread and
-// must be thread-safe and cheap: they are on every call's path.
+// round-robin cursor or latency averages). Select/OnStart/OnDone are called concurrently
+// from any thread and must be thread-safe and cheap: they are on every call's path.
 #pragma once
 
 #include <chrono>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <micro/core/context.h>
@@ -19,20 +24,24 @@
 
 namespace micro::selector {
 
+// The nodes a call may go to. The pointers stay valid for the whole call (and so for
+// OnStart/OnDone), but not beyond: a selector that keeps per-node state keys it by
+// Node::id, never by pointer.
+using Candidates = std::span<const registry::Node* const>;
+
 class Selector {
  public:
   virtual ~Selector() = default;
-  // `nodes` is non-empty; the returned pointer points into it.
-  // UNAVAILABLE when no node is acceptable.
-  virtual Result<const registry::Node*> Select(const std::vector<registry::Node>& nodes,
-                                               const Context& ctx) = 0;
-  // Feedback hooks for load-aware selectors; no-ops by default.
+  // Returns one of `nodes` (non-empty). UNAVAILABLE when no node is acceptable.
+  virtual Result<const registry::Node*> Select(Candidates nodes, const Context& ctx) = 0;
+  // Feedback hooks for load-aware selectors; no-ops by default. Every OnStart is
+  // followed by exactly one OnDone for the same node.
   virtual void OnStart(const registry::Node& /*node*/) {}
   virtual void OnDone(const registry::Node& /*node*/, const Status& /*status*/,
                       std::chrono::nanoseconds /*latency*/) {}
 };
 
-// "round_robin" and "random" are registered by RegisterBuiltinSelectors().
+// Built-in selectors are registered by RegisterBuiltinSelectors().
 PluginTable<Selector>& SelectorPlugins();
 void RegisterBuiltinSelectors();
 
