@@ -21,9 +21,11 @@
 
 #include <google/protobuf/message.h>
 
+#include <micro/client/interceptor.h>
 #include <micro/core/context.h>
 #include <micro/core/result.h>
 #include <micro/registry/registry.h>
+#include <micro/selector/route_filter.h>
 
 namespace micro::client {
 
@@ -40,6 +42,10 @@ struct CallOptions {
   std::chrono::milliseconds timeout{0};
   // Dial this "host:port" directly instead of resolving the service.
   std::string address;
+  // The method may safely run more than once (generated clients set this from the
+  // method's `(micro.idempotent)` option); retry and hedging policies only repeat such
+  // calls.
+  bool idempotent = false;
 };
 
 // The client side of a streaming call. Write/WritesDone/Read may be called from two
@@ -76,6 +82,17 @@ class Client {
   Result<std::unique_ptr<ClientStream>> OpenStream(Context& ctx, const std::string& service,
                                                    const std::string& method_path,
                                                    const CallOptions& options = {});
+
+  // --- middleware (install before the first call; see interceptor.h) ---
+  // Around each whole call, first added runs outermost.
+  void Use(std::shared_ptr<ClientInterceptor> interceptor);
+  // Around each attempt, once a node was chosen.
+  void UseAttempt(std::shared_ptr<ClientInterceptor> interceptor);
+  // Narrows the candidate nodes of every call before the selector picks, in order added.
+  void AddRouteFilter(std::shared_ptr<selector::RouteFilter> filter);
+  // Load-balances calls to `service` with the named selector (a SelectorPlugins() URL)
+  // instead of ClientOptions::selector. Safe to call at any time (hot reload).
+  Status SetSelector(const std::string& service, const std::string& selector_url);
 
   // The registry this client resolves names with.
   registry::Registry& registry() { return *registry_; }
