@@ -1,8 +1,10 @@
 #include <micro/client/client.h>
 
-#include <map>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
+#include <unordered_map>
 
 #include <micro/client/transport.h>
 #include <micro/selector/selector.h>
@@ -11,10 +13,20 @@
 
 namespace micro::client {
 
+namespace {
+
+// Hashing std::string and looking up by string_view without building a string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+
+}  // namespace
+
 class Client::Impl {
  public:
   Impl(std::shared_ptr<registry::Registry> registry, ClientOptions options)
-      : options_(std::move(options)), cache_(std::move(registry)) {
+      : options_(std::move(options)), cache_(std::move(registry), options_.protocol) {
     RegisterBuiltinClientTransports();
     selector::RegisterBuiltinSelectors();
     auto transport = ClientTransportPlugins().Create(options_.protocol);
@@ -28,45 +40,62 @@ class Client::Impl {
     if (!probe.ok()) selector_error_ = probe.status();
   }
 
-  // The address a call to `service` goes to, and the selector that chose it.
+  // Where one attempt goes. `view` keeps `node` (a pointer into it) alive until the
+  // selector's OnDone, so no node is copied on a call's path.
   struct Target {
-    std::string address;
-    selector::Selector* selector = nullptr;
-    // The chosen node points into `nodes`, which keeps it alive for the selector's
-    // OnStart/OnDone: no copy of the node on a call's path.
-    std::shared_ptr<const NodeList> nodes;
+    const std::string* address = nullptr;
+    std::shared_ptr<selector::Selector> selector;  // null when dialing an explicit address
+    std::shared_ptr<const NodeView> view;
     const registry::Node* node = nullptr;
   };
 
-  Result<Target> Pick(const Context& ctx, const std::string& service, const CallOptions& opts) {
+  Result<Target> Pick(const Context& ctx, const ClientCall& call, const CallOptions& opts) {
     if (!transport_) return transport_error_;
-    if (!opts.address.empty()) return Target{opts.address, nullptr, nullptr, nullptr};
+    if (!opts.address.empty()) return Target{&opts.address, nullptr, nullptr, nullptr};
     if (!selector_error_.ok()) return selector_error_;
-    auto nodes = cache_.Nodes(service);
-    if (!nodes.ok()) return nodes.status();
-    if ((*nodes)->empty()) {
-      nodes = cache_.Refresh(service);
-      if (!nodes.ok()) return nodes.status();
-      if ((*nodes)->empty()) {
+    const std::string service(call.service);
+    auto view = cache_.Nodes(service);
+    if (!view.ok()) return view.status();
+    if ((*view)->nodes().empty()) {
+      view = cache_.Refresh(service);
+      if (!view.ok()) return view.status();
+      if ((*view)->nodes().empty()) {
         return Status::Unavailable("no instances of service '" + service + "' are registered");
       }
     }
-    // Only nodes that speak our protocol are candidates.
-    std::shared_ptr<const NodeList> candidates = *nodes;
-    std::vector<const registry::Node*> speaking;
-    speaking.reserve(candidates->size());
-    for (const auto& n : *candidates) {
-      if (n.ports.count(options_.protocol)) speaking.push_back(&n);
-    }
+    const auto& speaking = (*view)->speaking();
     if (speaking.empty()) {
       return Status::Unavailable("no instance of service '" + service + "' serves " +
                                  options_.protocol);
     }
-    selector::Selector* sel = SelectorFor(service);
-    auto chosen = sel->Select(speaking, ctx);
+    std::shared_ptr<selector::Selector> sel = SelectorFor(service);
+    Result<const registry::Node*> chosen = Status::Unavailable("");
+    if (filters_.empty() && call.tried.empty()) {
+      chosen = sel->Select(speaking, ctx);  // the common case: nothing to narrow, no copy
+    } else {
+      std::vector<const registry::Node*> candidates(speaking);
+      selector::NodeSet set(candidates);
+      selector::CallTarget target{call.service, call.method};
+      for (const auto& filter : filters_) filter->Filter(ctx, target, set);
+      if (set.empty()) {
+        return Status::Unavailable("no instance of service '" + service +
+                                   "' matches the routing rules");
+      }
+      // A retry prefers a node this call has not tried yet.
+      set.KeepIf(
+          [&](const registry::Node& n) {
+            const std::string& address = (*view)->AddressOf(&n);
+            for (const auto& t : call.tried) {
+              if (t == address) return false;
+            }
+            return true;
+          },
+          /*fallback_to_all=*/true);
+      chosen = sel->Select(set.view(), ctx);
+    }
     if (!chosen.ok()) return chosen.status();
     const registry::Node* node = *chosen;
-    return Target{node->Address(options_.protocol), sel, std::move(candidates), node};
+    return Target{&(*view)->AddressOf(node), std::move(sel), std::move(*view), node};
   }
 
   // Applies the client's default timeout and the per-call bound to a copy of `ctx` only
@@ -81,27 +110,89 @@ class Client::Impl {
     return &*storage;
   }
 
+  Status SetSelector(const std::string& service, const std::string& url) {
+    auto created = selector::SelectorPlugins().Create(url);
+    if (!created.ok()) return created.status();
+    std::unique_lock lock(selectors_mu_);
+    selectors_[service] = std::shared_ptr<selector::Selector>(std::move(*created));
+    return Status::Ok();
+  }
+
+  bool has_interceptors() const { return !call_chain_.empty() || !attempt_chain_.empty(); }
+
   ClientOptions options_;
   DiscoveryCache cache_;
   std::unique_ptr<ClientTransport> transport_;
   Status transport_error_;
   Status selector_error_;
+  std::vector<std::shared_ptr<ClientInterceptor>> call_chain_;
+  std::vector<std::shared_ptr<ClientInterceptor>> attempt_chain_;
+  std::vector<std::shared_ptr<selector::RouteFilter>> filters_;
 
  private:
-  selector::Selector* SelectorFor(const std::string& service) {
+  std::shared_ptr<selector::Selector> SelectorFor(const std::string& service) {
     {
       std::shared_lock lock(selectors_mu_);
       auto it = selectors_.find(service);
-      if (it != selectors_.end()) return it->second.get();
+      if (it != selectors_.end()) return it->second;
     }
     std::unique_lock lock(selectors_mu_);
     auto& slot = selectors_[service];
     if (!slot) slot = std::move(*selector::SelectorPlugins().Create(options_.selector));
-    return slot.get();
+    return slot;
   }
 
   std::shared_mutex selectors_mu_;
-  std::map<std::string, std::unique_ptr<selector::Selector>> selectors_;
+  std::unordered_map<std::string, std::shared_ptr<selector::Selector>, NameHash, std::equal_to<>>
+      selectors_;
+};
+
+// One call running through the interceptor chains; the owner the chain terminals see.
+// Blocking calls keep it on the caller's stack; async calls on the heap until done.
+struct Client::Invocation {
+  Impl* impl;
+  CallOptions options;
+  ClientCall call;
+
+  void Run(Context& ctx, Done done) {
+    ClientNext(&impl->call_chain_, 0, &Invocation::Attempt, this)(ctx, call, std::move(done));
+  }
+
+  // End of the call chain: one attempt — pick a node, then the attempt chain.
+  static void Attempt(void* owner, Context& ctx, ClientCall& call, Done done) {
+    auto* self = static_cast<Invocation*>(owner);
+    call.attempt++;
+    auto target = self->impl->Pick(ctx, call, self->options);
+    if (!target.ok()) {
+      done(target.status());
+      return;
+    }
+    call.node = target->node;
+    call.address = *target->address;
+    call.tried.emplace_back(*target->address);
+    if (target->selector) target->selector->OnStart(*target->node);
+    auto start = Context::Clock::now();
+    ClientNext(&self->impl->attempt_chain_, 0, &Invocation::Send, self)(
+        ctx, call, [target = std::move(*target), start, done = std::move(done)](Status s) mutable {
+          if (target.selector) {
+            target.selector->OnDone(*target.node, s, Context::Clock::now() - start);
+          }
+          done(std::move(s));
+        });
+  }
+
+  // End of the attempt chain: hand the attempt to the transport.
+  static void Send(void* owner, Context& ctx, ClientCall& call, Done done) {
+    auto* self = static_cast<Invocation*>(owner);
+    ClientTransport& transport = *self->impl->transport_;
+    const std::string address(call.address);
+    const std::string method(call.method);
+    if (call.async) {
+      transport.CallAsync(ctx, address, method, *call.request, call.response, std::move(done));
+      return;
+    }
+    done(transport.Call(ctx, address, method, *call.request, call.response));
+  }
 };
 
 Client::Client(std::shared_ptr<registry::Registry> registry, ClientOptions options)
@@ -109,19 +200,59 @@ Client::Client(std::shared_ptr<registry::Registry> registry, ClientOptions optio
 
 Client::~Client() = default;
 
+void Client::Use(std::shared_ptr<ClientInterceptor> interceptor) {
+  impl_->call_chain_.push_back(std::move(interceptor));
+}
+
+void Client::UseAttempt(std::shared_ptr<ClientInterceptor> interceptor) {
+  impl_->attempt_chain_.push_back(std::move(interceptor));
+}
+
+void Client::AddRouteFilter(std::shared_ptr<selector::RouteFilter> filter) {
+  impl_->filters_.push_back(std::move(filter));
+}
+
+Status Client::SetSelector(const std::string& service, const std::string& selector_url) {
+  return impl_->SetSelector(service, selector_url);
+}
+
 Status Client::Call(Context& ctx, const std::string& service, const std::string& method_path,
                     const google::protobuf::Message& request, google::protobuf::Message* response,
                     const CallOptions& options) {
   std::optional<Context> storage;
   Context* call_ctx = impl_->Bound(ctx, options, storage);
-  auto target = impl_->Pick(*call_ctx, service, options);
+  if (impl_->has_interceptors()) {
+    Invocation inv{impl_.get(), options,
+                   ClientCall{.service = service,
+                              .method = method_path,
+                              .request = &request,
+                              .response = response,
+                              .idempotent = options.idempotent}};
+    // Interceptors usually finish on this thread; one that hands the call to another
+    // thread (a scheduled retry) is waited for here.
+    struct Waiter {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::optional<Status> status;
+    } waiter;
+    inv.Run(*call_ctx, [&waiter](Status s) {
+      std::lock_guard lock(waiter.mu);
+      waiter.status = std::move(s);
+      waiter.cv.notify_one();
+    });
+    std::unique_lock lock(waiter.mu);
+    waiter.cv.wait(lock, [&] { return waiter.status.has_value(); });
+    return std::move(*waiter.status);
+  }
+  ClientCall call{.service = service, .method = method_path};
+  auto target = impl_->Pick(*call_ctx, call, options);
   if (!target.ok()) return target.status();
-  if (target->selector == nullptr) {
-    return impl_->transport_->Call(*call_ctx, target->address, method_path, request, response);
+  if (!target->selector) {
+    return impl_->transport_->Call(*call_ctx, *target->address, method_path, request, response);
   }
   target->selector->OnStart(*target->node);
   auto start = Context::Clock::now();
-  Status s = impl_->transport_->Call(*call_ctx, target->address, method_path, request, response);
+  Status s = impl_->transport_->Call(*call_ctx, *target->address, method_path, request, response);
   target->selector->OnDone(*target->node, s, Context::Clock::now() - start);
   return s;
 }
@@ -132,25 +263,49 @@ void Client::CallAsync(Context& ctx, const std::string& service, const std::stri
                        const CallOptions& options) {
   std::optional<Context> storage;
   Context* call_ctx = impl_->Bound(ctx, options, storage);
-  auto target = impl_->Pick(*call_ctx, service, options);
+  if (impl_->has_interceptors()) {
+    // The chain may outlive this function (retries are scheduled), so it owns copies of
+    // everything the caller does not promise to keep: the context and the names.
+    struct AsyncInvocation {
+      Context ctx;
+      std::string service;
+      std::string method;
+      Invocation inv;
+    };
+    auto* state = new AsyncInvocation{*call_ctx, service, method_path,
+                                      Invocation{impl_.get(), options, ClientCall{}}};
+    state->inv.call = ClientCall{.service = state->service,
+                                 .method = state->method,
+                                 .request = &request,
+                                 .response = response,
+                                 .idempotent = options.idempotent,
+                                 .async = true};
+    state->inv.Run(state->ctx, [state, done = std::move(done)](Status s) {
+      std::unique_ptr<AsyncInvocation> owned(state);
+      done(std::move(s));
+    });
+    return;
+  }
+  ClientCall call{.service = service, .method = method_path};
+  auto target = impl_->Pick(*call_ctx, call, options);
   if (!target.ok()) {
     done(target.status());
     return;
   }
-  if (target->selector == nullptr) {
-    impl_->transport_->CallAsync(*call_ctx, target->address, method_path, request, response,
+  if (!target->selector) {
+    impl_->transport_->CallAsync(*call_ctx, *target->address, method_path, request, response,
                                  std::move(done));
     return;
   }
-  selector::Selector* sel = target->selector;
+  selector::Selector* sel = target->selector.get();
   sel->OnStart(*target->node);
   auto start = Context::Clock::now();
-  impl_->transport_->CallAsync(*call_ctx, target->address, method_path, request, response,
-                               [sel, nodes = std::move(target->nodes), node = target->node, start,
-                                done = std::move(done)](Status s) {
-                                 sel->OnDone(*node, s, Context::Clock::now() - start);
-                                 done(std::move(s));
-                               });
+  impl_->transport_->CallAsync(
+      *call_ctx, *target->address, method_path, request, response,
+      [target = std::move(*target), start, done = std::move(done)](Status s) {
+        target.selector->OnDone(*target.node, s, Context::Clock::now() - start);
+        done(std::move(s));
+      });
 }
 
 Result<std::unique_ptr<ClientStream>> Client::OpenStream(Context& ctx, const std::string& service,
@@ -158,9 +313,10 @@ Result<std::unique_ptr<ClientStream>> Client::OpenStream(Context& ctx, const std
                                                          const CallOptions& options) {
   std::optional<Context> storage;
   Context* call_ctx = impl_->Bound(ctx, options, storage);
-  auto target = impl_->Pick(*call_ctx, service, options);
+  ClientCall call{.service = service, .method = method_path};
+  auto target = impl_->Pick(*call_ctx, call, options);
   if (!target.ok()) return target.status();
-  return impl_->transport_->OpenStream(*call_ctx, target->address, method_path);
+  return impl_->transport_->OpenStream(*call_ctx, *target->address, method_path);
 }
 
 }  // namespace micro::client

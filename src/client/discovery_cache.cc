@@ -17,8 +17,21 @@ void SortById(NodeList& nodes) {
 
 }  // namespace
 
-DiscoveryCache::DiscoveryCache(std::shared_ptr<registry::Registry> registry)
-    : registry_(std::move(registry)) {
+std::shared_ptr<const NodeView> NodeView::Make(NodeList nodes, const std::string& protocol) {
+  SortById(nodes);
+  auto view = std::make_shared<NodeView>();
+  view->nodes_ = std::move(nodes);
+  // The view never changes once built, so pointers into nodes_ stay valid for its life.
+  for (const auto& n : view->nodes_) {
+    bool speaks = n.ports.count(protocol) > 0;
+    view->addresses_.push_back(speaks ? n.Address(protocol) : std::string());
+    if (speaks) view->speaking_.push_back(&n);
+  }
+  return view;
+}
+
+DiscoveryCache::DiscoveryCache(std::shared_ptr<registry::Registry> registry, std::string protocol)
+    : registry_(std::move(registry)), protocol_(std::move(protocol)) {
   watch_thread_ = std::thread([this] { WatchLoop(); });
 }
 
@@ -31,7 +44,7 @@ DiscoveryCache::~DiscoveryCache() {
   watch_thread_.join();
 }
 
-Result<std::shared_ptr<const NodeList>> DiscoveryCache::Nodes(const std::string& service) {
+Result<std::shared_ptr<const NodeView>> DiscoveryCache::Nodes(const std::string& service) {
   {
     std::lock_guard lock(mu_);
     auto it = services_.find(service);
@@ -40,14 +53,13 @@ Result<std::shared_ptr<const NodeList>> DiscoveryCache::Nodes(const std::string&
   return Refresh(service);
 }
 
-Result<std::shared_ptr<const NodeList>> DiscoveryCache::Refresh(const std::string& service) {
+Result<std::shared_ptr<const NodeView>> DiscoveryCache::Refresh(const std::string& service) {
   auto got = registry_->Get(service);
-  std::shared_ptr<const NodeList> nodes;
+  std::shared_ptr<const NodeView> nodes;
   if (got.ok()) {
-    SortById(got->nodes);
-    nodes = std::make_shared<const NodeList>(std::move(got->nodes));
+    nodes = NodeView::Make(std::move(got->nodes), protocol_);
   } else if (got.status().code() == StatusCode::kNotFound) {
-    nodes = std::make_shared<const NodeList>();
+    nodes = NodeView::Make({}, protocol_);
   } else {
     // Keep serving what we knew if the registry is briefly unreachable.
     std::lock_guard lock(mu_);
@@ -65,12 +77,11 @@ void DiscoveryCache::Apply(const registry::Event& event) {
   std::lock_guard lock(mu_);
   auto it = services_.find(event.service);
   if (it == services_.end()) return;  // not a service this client calls
-  auto next = std::make_shared<NodeList>(*it->second);
+  NodeList next = it->second->nodes();
   auto same_id = [&](const registry::Node& n) { return n.id == event.node.id; };
-  std::erase_if(*next, same_id);
-  if (event.type != registry::Event::Type::kRemove) next->push_back(event.node);
-  SortById(*next);
-  it->second = std::move(next);
+  std::erase_if(next, same_id);
+  if (event.type != registry::Event::Type::kRemove) next.push_back(event.node);
+  it->second = NodeView::Make(std::move(next), protocol_);
 }
 
 void DiscoveryCache::ResyncAll() {

@@ -19,16 +19,37 @@ namespace micro::client {
 
 using NodeList = std::vector<registry::Node>;
 
+// One immutable snapshot of a service's nodes, shared by every call that reads it, with
+// what each call needs precomputed: the nodes that speak the client's protocol and their
+// dial addresses.
+class NodeView {
+ public:
+  static std::shared_ptr<const NodeView> Make(NodeList nodes, const std::string& protocol);
+
+  const NodeList& nodes() const { return nodes_; }
+  // The candidates for a call: nodes serving the client's protocol, sorted by id.
+  const std::vector<const registry::Node*>& speaking() const { return speaking_; }
+  // "host:port" of a node of this view (one of speaking()).
+  const std::string& AddressOf(const registry::Node* node) const {
+    return addresses_[static_cast<size_t>(node - nodes_.data())];
+  }
+
+ private:
+  NodeList nodes_;
+  std::vector<const registry::Node*> speaking_;
+  std::vector<std::string> addresses_;  // parallel to nodes_; "" for non-speaking ones
+};
+
 class DiscoveryCache {
  public:
-  explicit DiscoveryCache(std::shared_ptr<registry::Registry> registry);
+  DiscoveryCache(std::shared_ptr<registry::Registry> registry, std::string protocol);
   ~DiscoveryCache();
 
-  // The current nodes of `service` (possibly empty). Resolves through the registry on
+  // The current nodes of `service` (possibly none). Resolves through the registry on
   // first use; UNAVAILABLE when that first lookup cannot reach the registry.
-  Result<std::shared_ptr<const NodeList>> Nodes(const std::string& service);
+  Result<std::shared_ptr<const NodeView>> Nodes(const std::string& service);
   // Forces a fresh lookup (used when the cached list is empty).
-  Result<std::shared_ptr<const NodeList>> Refresh(const std::string& service);
+  Result<std::shared_ptr<const NodeView>> Refresh(const std::string& service);
 
  private:
   void WatchLoop();
@@ -36,8 +57,9 @@ class DiscoveryCache {
   void ResyncAll();
 
   std::shared_ptr<registry::Registry> registry_;
+  const std::string protocol_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const NodeList>> services_;
+  std::map<std::string, std::shared_ptr<const NodeView>, std::less<>> services_;
 
   std::mutex watcher_mu_;
   std::unique_ptr<registry::Watcher> watcher_;

@@ -99,6 +99,7 @@ class Client {
 
  private:
   class Impl;
+  struct Invocation;
   std::shared_ptr<registry::Registry> registry_;
   std::unique_ptr<Impl> impl_;
 };
