@@ -55,6 +55,9 @@ struct ServiceOptions {
   bool handle_signals = true;
   server::ServerOptions server;
   client::ClientOptions client;
+  // metrics.enabled: RPC metrics on the server and the client, process and worker-pool
+  // metrics, and GET /metrics on the HTTP port (docs/metrics.md).
+  bool metrics_enabled = true;
 
   // The whole layered configuration the options were read from (FromArgs sets it), so
   // handlers can read their own keys — and watch them — from the same file, env and flags.
@@ -63,8 +66,9 @@ struct ServiceOptions {
   // Reads the options through micro::config, layered: these defaults < --config FILE
   // (YAML/JSON) < env MICRO_* < flags. Keys: name, version, id, registry, grpc, http,
   // advertise, metadata.KEY, ttl, heartbeat, drain.timeout, drain.grace (durations such as
-  // "10s" or "250ms"), workers, request.limit, selector. `--help` yields a Status whose
-  // message is the usage text (code CANCELLED); a bad value names its key and layer.
+  // "10s" or "250ms"), workers, request.limit, selector, metrics.enabled. `--help` yields a
+  // Status whose message is the usage text (code CANCELLED); a bad value names its key and
+  // layer.
   static Result<ServiceOptions> FromArgs(int argc, const char* const* argv,
                                          ServiceOptions defaults);
 };

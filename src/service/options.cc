@@ -34,6 +34,7 @@ constexpr Key kKeys[] = {
     {"workers", "N", "threads for blocking handlers (0: 2 x cores, at least 4)"},
     {"request.limit", "BYTES", "largest request accepted"},
     {"selector", "NAME", "load balancing of outgoing calls: round_robin, random"},
+    {"metrics.enabled", "BOOL", "RPC/process metrics and GET /metrics (default true)"},
     {"config", "FILE", "a YAML or JSON file with any of these keys (and the app's own)"},
 };
 
@@ -93,6 +94,7 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
               {"workers", static_cast<int64_t>(d.server.worker_threads)},
               {"request.limit", static_cast<int64_t>(d.server.max_request_bytes)},
               {"selector", d.client.selector},
+              {"metrics.enabled", d.metrics_enabled},
           },
       .file = ConfigFile(args),
       .args = args,
@@ -127,6 +129,7 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
   read("workers", o.server.worker_threads);
   read("request.limit", o.server.max_request_bytes);
   read("selector", o.client.selector);
+  read("metrics.enabled", o.metrics_enabled);
   if (!error.ok()) return error;
   if (o.name.empty()) return Status::InvalidArgument("a service name is required (--name)");
   if (o.ttl <= o.heartbeat_interval) {

@@ -8,6 +8,7 @@
 #include <micro/server/transport.h>
 #include <spdlog/spdlog.h>
 
+#include "metrics/service_metrics.h"
 #include "service/registrar.h"
 #include "service/stop_signal.h"
 
@@ -57,6 +58,14 @@ class Service::Impl {
       registry = std::make_shared<UnusableRegistry>(reg.status());
     }
     if (options.id.empty()) options.id = options.name + "-" + RandomSuffix();
+    if (options.metrics_enabled) {  // first interceptor: measures the whole chain
+      auto m = metrics::internal::ServiceMetrics::Install(server, options.name);
+      if (m.ok()) {
+        metrics = std::move(*m);
+      } else {
+        metrics_error = m.status();
+      }
+    }
   }
 
   ServiceOptions options;
@@ -72,6 +81,9 @@ class Service::Impl {
   registry::Node node;
   bool started = false;
   bool shut_down = false;
+  // After `server`: destroyed first, it stops reading the server's worker pool.
+  std::unique_ptr<metrics::internal::ServiceMetrics> metrics;
+  Status metrics_error;
 };
 
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -102,6 +114,7 @@ Status Service::Start() {
   Impl& s = *impl_;
   if (s.started) return Status::FailedPrecondition("service already started");
   if (!s.registry_error.ok()) return s.registry_error;
+  if (!s.metrics_error.ok()) return s.metrics_error;
   server::RegisterBuiltinTransports();
 
   for (const auto& m : s.server.Methods()) s.health.AddService(m->service);
