@@ -99,6 +99,7 @@ const registry::Node& Service::node() const { return impl_->node; }
 client::Client& Service::Client() {
   std::call_once(impl_->client_once, [&] {
     impl_->client = std::make_unique<client::Client>(impl_->registry, impl_->options.client);
+    if (impl_->metrics) impl_->client->Use(impl_->metrics->client_interceptor());
   });
   return *impl_->client;
 }
