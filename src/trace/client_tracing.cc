@@ -1,0 +1,71 @@
+#include <micro/trace/interceptors.h>
+
+#include "trace/semconv.h"
+
+namespace micro::trace {
+
+namespace {
+
+// What one traced attempt keeps alive until its done runs: the attempt's own Context
+// (a copy of the caller's: same deadline, metadata and cancellation, but this attempt's
+// traceparent — the caller's Context is shared by concurrent calls and stays untouched)
+// and the span.
+struct Attempt {
+  Attempt(const Context& caller, Span s, client::Done d)
+      : ctx(caller), span(std::move(s)), done(std::move(d)) {}
+  Context ctx;
+  Span span;
+  client::Done done;
+};
+
+}  // namespace
+
+void ClientAttemptTracing::Intercept(Context& ctx, client::ClientCall& call,
+                                     client::ClientNext next, client::Done done) {
+  SpanContext parent = FromContext(ctx);
+  semconv::RpcName rpc = semconv::SplitMethodPath(call.method);
+  std::string name;
+  name.reserve(call.method.size());
+  if (rpc.service.empty()) {
+    name.assign(call.method);
+  } else {
+    name.append(rpc.service).append("/").append(rpc.method);
+  }
+  Span span = tracer_->StartSpan(name, SpanKind::kClient, &parent);
+
+  // An attempt that records nothing need not be a hop of its own: when the caller's trace
+  // context already carries the same decision, the callee sees the same trace id and flag
+  // either way, so skip the per-attempt Context. (1 % sampling stays cheap.)
+  if (!span.recording() && parent.valid() && parent.sampled() == span.context().sampled()) {
+    next(ctx, call, std::move(done));
+    return;
+  }
+
+  if (span.recording()) {
+    span.SetAttribute("rpc.system", rpc_system_);
+    if (!rpc.service.empty()) span.SetAttribute("rpc.service", rpc.service);
+    span.SetAttribute("rpc.method", rpc.method);
+    if (!call.service.empty()) span.SetAttribute("peer.service", call.service);
+    semconv::SetPeer(span, call.address, /*peer_is_server=*/true);
+    span.SetAttribute("micro.attempt", int64_t{call.attempt});
+  }
+  auto attempt = std::make_shared<Attempt>(ctx, std::move(span), std::move(done));
+  attempt->ctx.trace().traceparent = attempt->span.TraceParent();
+  attempt->ctx.trace().tracestate = attempt->span.context().trace_state;
+  bool grpc = rpc_system_ == "grpc";
+  next(attempt->ctx, call, [attempt, grpc](Status s) {
+    Span& sp = attempt->span;
+    if (sp.recording()) {
+      if (grpc) sp.SetAttribute("rpc.grpc.status_code", static_cast<int64_t>(s.code()));
+      if (!s.ok()) {
+        sp.SetStatus(SpanStatus::kError,
+                     s.message().empty() ? std::string(StatusCodeName(s.code())) : s.message());
+      }
+    }
+    sp.End();
+    client::Done done = std::move(attempt->done);
+    done(std::move(s));
+  });
+}
+
+}  // namespace micro::trace

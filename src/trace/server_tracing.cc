@@ -1,0 +1,93 @@
+#include <exception>
+
+#include <micro/trace/interceptors.h>
+
+#include "trace/semconv.h"
+
+namespace micro::trace {
+
+SpanContext FromContext(const Context& ctx) {
+  const TraceContext& in = ctx.trace();
+  if (in.traceparent.empty()) return {};
+  auto parsed = ParseTraceParent(in.traceparent);
+  if (!parsed.ok()) return {};
+  // A tracestate that does not parse is dropped, not forwarded in part (W3C).
+  if (!in.tracestate.empty() && TraceState::Parse(in.tracestate).ok()) {
+    parsed->trace_state = in.tracestate;
+  }
+  return *std::move(parsed);
+}
+
+void InjectHeaders(const Context& ctx, micro::http::Headers* headers) {
+  const TraceContext& t = ctx.trace();
+  if (t.traceparent.empty()) return;
+  headers->emplace_back("traceparent", t.traceparent);
+  if (!t.tracestate.empty()) headers->emplace_back("tracestate", t.tracestate);
+}
+
+namespace {
+
+void MessageEvent(Span& span, const char* type, const google::protobuf::Message* m) {
+  if (m == nullptr) return;
+  span.AddEvent("message",
+                {{"message.type", std::string(type)},
+                 {"message.id", int64_t{1}},
+                 {"message.uncompressed_size", static_cast<int64_t>(m->ByteSizeLong())}});
+}
+
+}  // namespace
+
+Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, server::Next next) {
+  SpanContext parent = FromContext(ctx);
+  const server::Method& m = call.method;
+  std::string name;
+  name.reserve(m.service.size() + 1 + m.name.size());
+  name.append(m.service).append("/").append(m.name);
+  Span span = tracer_->StartSpan(name, SpanKind::kServer, &parent);
+
+  bool http = call.transport == "http";
+  if (span.recording()) {
+    span.SetAttribute("rpc.system", http ? "http" : "grpc");
+    span.SetAttribute("rpc.service", m.service);
+    span.SetAttribute("rpc.method", m.name);
+    if (http) {
+      span.SetAttribute("http.request.method", "POST");
+      span.SetAttribute("url.path", m.Path());
+    }
+    semconv::SetPeer(span, ctx.peer(), /*peer_is_server=*/false);
+    MessageEvent(span, "RECEIVED", call.request);
+  }
+
+  // The handler's outgoing calls continue from this span.
+  TraceContext& out = ctx.trace();
+  out.traceparent = span.TraceParent();
+  out.tracestate = span.context().trace_state;
+
+  Status s;
+  try {
+    s = next(ctx);
+  } catch (const std::exception& e) {
+    span.AddEvent("exception", {{"exception.message", std::string(e.what())}});
+    span.SetStatus(SpanStatus::kError, e.what());
+    throw;
+  } catch (...) {
+    span.SetStatus(SpanStatus::kError, "unknown exception");
+    throw;
+  }
+  if (span.recording()) {
+    if (http) {
+      span.SetAttribute("http.response.status_code", int64_t{HttpStatusFromCode(s.code())});
+    } else {
+      span.SetAttribute("rpc.grpc.status_code", static_cast<int64_t>(s.code()));
+    }
+    if (s.ok()) {
+      MessageEvent(span, "SENT", call.response);
+    } else {
+      span.SetStatus(SpanStatus::kError,
+                     s.message().empty() ? std::string(StatusCodeName(s.code())) : s.message());
+    }
+  }
+  return s;
+}
+
+}  // namespace micro::trace
