@@ -18,6 +18,10 @@ void RegisterBuiltinSelectors() {
     auto& t = SelectorPlugins();
     (void)t.Register("round_robin", NewRoundRobin);
     (void)t.Register("random", NewRandom);
+    (void)t.Register("weighted_round_robin", WeightedRoundRobinFromUrl);
+    (void)t.Register("least_request", LeastRequestFromUrl);
+    (void)t.Register("p2c_ewma", P2cEwmaFromUrl);
+    (void)t.Register("consistent_hash", ConsistentHashFromUrl);
   });
 }
 
