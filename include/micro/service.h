@@ -29,6 +29,7 @@
 #include <micro/registry/registry.h>
 #include <micro/server/health.h>
 #include <micro/server/server.h>
+#include <micro/trace/options.h>
 
 namespace micro {
 
@@ -55,6 +56,9 @@ struct ServiceOptions {
   bool handle_signals = true;
   server::ServerOptions server;
   client::ClientOptions client;
+  // trace.sampler, trace.ratio, trace.endpoint: spans per call, exported as OTLP/HTTP JSON
+  // when an endpoint is set (docs/tracing.md).
+  trace::TraceOptions trace;
   // metrics.enabled: RPC metrics on the server and the client, process and worker-pool
   // metrics, and GET /metrics on the HTTP port (docs/metrics.md).
   bool metrics_enabled = true;

@@ -35,6 +35,16 @@ constexpr Key kKeys[] = {
     {"request.limit", "BYTES", "largest request accepted"},
     {"selector", "NAME", "load balancing of outgoing calls: round_robin, random"},
     {"metrics.enabled", "BOOL", "RPC/process metrics and GET /metrics (default true)"},
+    {"trace.sampler", "NAME",
+     "always_on, always_off, traceidratio, parentbased_traceidratio, parentbased_always_on "
+     "(default)"},
+    {"trace.ratio", "R", "share of new traces sampled by the *traceidratio samplers, 0..1"},
+    {"trace.endpoint", "URL", "OTLP/HTTP receiver, e.g. http://127.0.0.1:4318 (empty: no export)"},
+    {"log.level", "LEVEL", "trace, debug, info, warn, error, critical, off (live)"},
+    {"log.format", "FORMAT", "json, console, or auto: console on a terminal (live)"},
+    {"log.access", "BOOL", "one log line per handled call (live; default true)"},
+    {"log.output", "WHERE", "stderr, stdout or a file path"},
+    {"log.async", "BOOL", "logs written by a background thread (default true)"},
     {"config", "FILE", "a YAML or JSON file with any of these keys (and the app's own)"},
 };
 
@@ -55,6 +65,11 @@ config::Value::Map MetadataDefaults(const std::map<std::string, std::string>& me
   config::Value::Map m;
   for (const auto& [k, v] : metadata) m.emplace(k, v);
   return m;
+}
+
+// trace.* as one subtree.
+config::Value::Map TraceDefaults(const trace::TraceOptions& t) {
+  return {{"sampler", t.sampler}, {"ratio", t.ratio}, {"endpoint", t.endpoint}};
 }
 
 // The --config file, from the flags or MICRO_CONFIG; read before the other layers exist.
@@ -94,6 +109,7 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
               {"workers", static_cast<int64_t>(d.server.worker_threads)},
               {"request.limit", static_cast<int64_t>(d.server.max_request_bytes)},
               {"selector", d.client.selector},
+              {"trace", TraceDefaults(d.trace)},
               {"metrics.enabled", d.metrics_enabled},
           },
       .file = ConfigFile(args),
@@ -129,6 +145,9 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
   read("workers", o.server.worker_threads);
   read("request.limit", o.server.max_request_bytes);
   read("selector", o.client.selector);
+  read("trace.sampler", o.trace.sampler);
+  read("trace.ratio", o.trace.ratio);
+  read("trace.endpoint", o.trace.endpoint);
   read("metrics.enabled", o.metrics_enabled);
   if (!error.ok()) return error;
   if (o.name.empty()) return Status::InvalidArgument("a service name is required (--name)");

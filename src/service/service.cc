@@ -6,6 +6,7 @@
 
 #include <micro/server/builtin.h>
 #include <micro/server/transport.h>
+#include <micro/trace/trace.h>
 #include <spdlog/spdlog.h>
 
 #include "metrics/service_metrics.h"
@@ -66,6 +67,17 @@ class Service::Impl {
         metrics_error = m.status();
       }
     }
+    // Tracing sits outside the logging interceptors, so that a call's log lines carry its
+    // own span id (ctx.trace() is this call's span from here inwards).
+    auto t = trace::Tracing::Create(options.trace, {.service_name = options.name,
+                                                    .service_instance_id = options.id,
+                                                    .service_version = options.version});
+    if (t.ok()) {
+      tracing = std::move(*t);
+      server.Use(tracing->ServerInterceptor());
+    } else {
+      tracing_error = t.status();
+    }
   }
 
   ServiceOptions options;
@@ -84,6 +96,8 @@ class Service::Impl {
   // After `server`: destroyed first, it stops reading the server's worker pool.
   std::unique_ptr<metrics::internal::ServiceMetrics> metrics;
   Status metrics_error;
+  std::unique_ptr<trace::Tracing> tracing;  // exports on Shutdown
+  Status tracing_error;
 };
 
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -100,6 +114,9 @@ client::Client& Service::Client() {
   std::call_once(impl_->client_once, [&] {
     impl_->client = std::make_unique<client::Client>(impl_->registry, impl_->options.client);
     if (impl_->metrics) impl_->client->Use(impl_->metrics->client_interceptor());
+    if (impl_->tracing) {  // one client span per attempt
+      impl_->client->UseAttempt(impl_->tracing->ClientInterceptor(impl_->options.client.protocol));
+    }
   });
   return *impl_->client;
 }
@@ -116,6 +133,7 @@ Status Service::Start() {
   if (s.started) return Status::FailedPrecondition("service already started");
   if (!s.registry_error.ok()) return s.registry_error;
   if (!s.metrics_error.ok()) return s.metrics_error;
+  if (!s.tracing_error.ok()) return s.tracing_error;
   server::RegisterBuiltinTransports();
 
   for (const auto& m : s.server.Methods()) s.health.AddService(m->service);
@@ -185,6 +203,7 @@ void Service::Shutdown() {
   }
   for (auto& t : s.transports) t->Shutdown(deadline);
   s.server.workers().Shutdown();
+  if (s.tracing) s.tracing->Shutdown();  // exports the spans of the drained calls
   spdlog::info("{}: stopped", s.options.name);
 }
 
