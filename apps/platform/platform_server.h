@@ -1,6 +1,6 @@
 // PlatformServer: the process `micro platform` runs — one HTTP server carrying the
-// platform's APIs (the service registry now; config center, broker and traces later), with
-// the worker threads and timers behind them. The CLI command and the tests create one.
+// platform's APIs (the service registry and the trace store now; config center and broker
+// later), with the worker threads and timers behind them. The CLI command and the tests create one.
 //
 //   micro::platform::PlatformServer server({.host = "127.0.0.1", .port = 0});
 //   if (Status s = server.Start(); !s.ok()) return s;
@@ -20,6 +20,8 @@
 
 #include "platform/registry/registry_api.h"
 #include "platform/registry/registry_store.h"
+#include "platform/traces/trace_api.h"
+#include "platform/traces/trace_store.h"
 
 namespace micro::platform {
 
@@ -32,6 +34,12 @@ struct PlatformServerOptions {
   // How often nodes whose TTL passed are removed.
   std::chrono::milliseconds sweep_interval{200};
   RegistryApiOptions registry{};
+  // Traces (docs/traces.md): kept in memory; with a data dir also in <data_dir>/traces.db,
+  // so that they survive a restart.
+  std::string data_dir;
+  traces::MemoryTraceStoreOptions trace_memory{};
+  traces::SqliteTraceStoreOptions trace_db{};  // .path is set from data_dir
+  traces::TraceApiOptions traces{};
 };
 
 class PlatformServer {
@@ -54,11 +62,14 @@ class PlatformServer {
 
   RegistryStore& registry_store() { return *registry_store_; }
   RegistryApi& registry_api();
+  traces::TraceStore& trace_store() { return *trace_store_; }
 
  private:
   class Impl;
   PlatformServerOptions options_;
   std::unique_ptr<RegistryStore> registry_store_;
+  Status trace_store_status_;  // why the trace database did not open; Start() reports it
+  std::unique_ptr<traces::TraceStore> trace_store_;
   std::unique_ptr<Impl> impl_;
 };
 
