@@ -7,6 +7,7 @@
 // call is in flight on it and no call started on it since the previous prune.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>

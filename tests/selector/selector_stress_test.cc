@@ -53,6 +53,25 @@ TEST_P(SelectorStress, TwoThreadsChangingCandidates) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+TEST_P(SelectorStress, EmptyIsUnavailableAndOneNodeIsPicked) {
+  RegisterBuiltinSelectors();
+  auto sel = SelectorPlugins().Create(GetParam());
+  ASSERT_TRUE(sel.ok()) << sel.status();
+  Context ctx;
+  ctx.metadata().Set("x-micro-hash-key", "user-1");
+  auto none = (*sel)->Select(Candidates(), ctx);
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), StatusCode::kUnavailable);
+  auto one = NodesOf(1);
+  for (int i = 0; i < 10; ++i) {
+    auto n = (*sel)->Select(one.view(), ctx);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, &one.nodes()[0]);
+    (*sel)->OnStart(**n);
+    (*sel)->OnDone(**n, Status(), std::chrono::milliseconds(1));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(All, SelectorStress,
                          ::testing::Values("round_robin", "random", "weighted_round_robin",
                                            "least_request", "p2c_ewma", "consistent_hash"));

@@ -38,7 +38,7 @@ std::unique_ptr<Selector> NewWeightedRoundRobin();
 
 struct LeastRequestOptions {
   // Nodes sampled per pick once there are more than `full_scan_max` candidates (power of
-  // d choices); up to `full_scan_max` nodes, every node is examined.
+  // d choices, d in 2..8); up to `full_scan_max` nodes, every node is examined.
   int choices = 2;
   int full_scan_max = 4;
   // Seed of the tie-breaking / sampling generator; 0 seeds from std::random_device.
