@@ -1,6 +1,6 @@
 #include "service/registrar.h"
 
-#include <spdlog/spdlog.h>
+#include <micro/log/log.h>
 
 namespace micro::service_internal {
 
@@ -28,7 +28,7 @@ Status Registrar::Start() {
   health_.SetRegistered(s.ok());
   health_.SetRegistryHealthy(s.ok());
   if (!s.ok()) {
-    spdlog::warn("{}: registration failed, retrying: {}", service_.name, s.ToString());
+    MICRO_LOG_WARN({}, "registration failed, retrying", {"error", s});
   }
   thread_ = std::thread([this] { Loop(); });
   return s;
@@ -50,7 +50,7 @@ void Registrar::Loop() {
       health_.SetRegistered(true);
       health_.SetRegistryHealthy(true);
     } else {
-      spdlog::warn("{}: registry heartbeat failed: {}", service_.name, s.ToString());
+      MICRO_LOG_WARN({}, "registry heartbeat failed", {"error", s});
       if (now - last_ok >= ttl_ || !registered) health_.SetRegistryHealthy(false);
     }
     lock.lock();

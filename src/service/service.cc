@@ -4,11 +4,12 @@
 
 #include <random>
 
+#include <micro/log/log.h>
 #include <micro/server/builtin.h>
 #include <micro/server/transport.h>
 #include <micro/trace/trace.h>
-#include <spdlog/spdlog.h>
 
+#include "log/service_logging.h"
 #include "metrics/service_metrics.h"
 #include "service/registrar.h"
 #include "service/stop_signal.h"
@@ -78,6 +79,8 @@ class Service::Impl {
     } else {
       tracing_error = t.status();
     }
+    // Access log and current call for log lines; its place in the chain is this line's.
+    logging = std::make_unique<log_internal::ServiceLogging>(server, options.name, options.id);
   }
 
   ServiceOptions options;
@@ -93,6 +96,7 @@ class Service::Impl {
   registry::Node node;
   bool started = false;
   bool shut_down = false;
+  std::unique_ptr<log_internal::ServiceLogging> logging;
   // After `server`: destroyed first, it stops reading the server's worker pool.
   std::unique_ptr<metrics::internal::ServiceMetrics> metrics;
   Status metrics_error;
@@ -132,6 +136,7 @@ Status Service::Start() {
   Impl& s = *impl_;
   if (s.started) return Status::FailedPrecondition("service already started");
   if (!s.registry_error.ok()) return s.registry_error;
+  MICRO_RETURN_IF_ERROR(s.logging->Start(s.options.config));
   if (!s.metrics_error.ok()) return s.metrics_error;
   if (!s.tracing_error.ok()) return s.tracing_error;
   server::RegisterBuiltinTransports();
@@ -171,16 +176,15 @@ Status Service::Start() {
       s.registry, registry::ServiceInfo{s.options.name, s.options.version, s.options.metadata},
       node, s.options.ttl, s.options.heartbeat_interval, s.health);
   (void)s.registrar->Start();  // failures are retried; readiness reports them
-  spdlog::info("{} {} started: id={} grpc={} http={} registry={}", s.options.name,
-               s.options.version, node.id, port("grpc"), port("http"), s.options.registry);
+  MICRO_LOG_INFO({}, "service started", {"version", s.options.version}, {"id", node.id},
+                 {"grpc", port("grpc")}, {"http", port("http")}, {"registry", s.options.registry});
   return {};
 }
 
 Status Service::Run() {
   MICRO_RETURN_IF_ERROR(Start());
   int sig = impl_->stop.Wait();
-  spdlog::info("{}: {}, shutting down", impl_->options.name,
-               sig ? strsignal(sig) : "stop requested");
+  MICRO_LOG_INFO({}, "shutting down", {"reason", sig ? strsignal(sig) : "stop requested"});
   Shutdown();
   return {};
 }
@@ -194,17 +198,17 @@ void Service::Shutdown() {
   auto deadline = Context::Clock::now() + s.options.drain_timeout;
   s.health.SetDraining(true);
   Status dereg = s.registrar->Stop();
-  if (!dereg.ok()) spdlog::warn("{}: deregister failed: {}", s.options.name, dereg.ToString());
+  if (!dereg.ok()) MICRO_LOG_WARN({}, "deregister failed", {"error", dereg});
   // Serve stragglers routed here by clients that have not yet seen the removal.
   std::this_thread::sleep_until(std::min(deadline, Context::Clock::now() + s.options.drain_grace));
   if (!s.server.WaitDrained(deadline)) {
-    spdlog::warn("{}: {} calls still in flight at the drain deadline", s.options.name,
-                 s.server.inflight());
+    MICRO_LOG_WARN({}, "calls still in flight at the drain deadline",
+                   {"inflight", s.server.inflight()});
   }
   for (auto& t : s.transports) t->Shutdown(deadline);
   s.server.workers().Shutdown();
   if (s.tracing) s.tracing->Shutdown();  // exports the spans of the drained calls
-  spdlog::info("{}: stopped", s.options.name);
+  MICRO_LOG_INFO({}, "service stopped");
 }
 
 }  // namespace micro
