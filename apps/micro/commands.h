@@ -16,5 +16,6 @@ void AddPlatformCommand(CLI::App& app, int& exit_code);
 void AddServicesCommand(CLI::App& app, Common& common, int& exit_code);
 void AddCallCommand(CLI::App& app, Common& common, int& exit_code);
 void AddHealthCommand(CLI::App& app, Common& common, int& exit_code);
+void AddTraceCommand(CLI::App& app, Common& common, int& exit_code);
 
 }  // namespace micro::cli

@@ -4,6 +4,7 @@
 //   micro services                       list services, versions, instances, addresses
 //   micro call greeter helloworld.Greeter/SayHello '{"name":"Alice"}'
 //   micro health greeter                 readiness of every instance
+//   micro trace 5b8efff798038103d269b633813fc60c   a trace as a waterfall
 #include <cstdio>
 
 #include "commands.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   micro::cli::AddServicesCommand(app, common, exit_code);
   micro::cli::AddCallCommand(app, common, exit_code);
   micro::cli::AddHealthCommand(app, common, exit_code);
+  micro::cli::AddTraceCommand(app, common, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -16,6 +16,9 @@ struct PlatformArgs {
   std::string host = "127.0.0.1";
   uint16_t port = 7700;
   size_t threads = 2;
+  std::string data_dir;
+  uint64_t trace_max_spans = 2000000;
+  uint64_t trace_max_mb = 1024;
 };
 
 int RunPlatform(const PlatformArgs& args) {
@@ -30,6 +33,9 @@ int RunPlatform(const PlatformArgs& args) {
   options.host = args.host;
   options.port = args.port;
   options.http_threads = args.threads;
+  options.data_dir = args.data_dir;
+  options.trace_db.max_spans = args.trace_max_spans;
+  options.trace_db.max_bytes = args.trace_max_mb << 20;
   platform::PlatformServer server(options);
   if (Status s = server.Start(); !s.ok()) {
     std::fprintf(stderr, "error: %s\n", s.ToString().c_str());
@@ -37,6 +43,9 @@ int RunPlatform(const PlatformArgs& args) {
   }
   spdlog::info("micro platform listening on {} (registry: platform://{})", server.address(),
                server.address());
+  spdlog::info("traces: OTLP/HTTP JSON at http://{}/v1/traces, stored {}", server.address(),
+               args.data_dir.empty() ? "in memory only (no --data-dir)"
+                                     : "in " + args.data_dir + "/traces.db");
   int signo = 0;
   sigwait(&stop, &signo);
   spdlog::info("micro platform: {}, shutting down", strsignal(signo));
@@ -53,6 +62,13 @@ void AddPlatformCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--port", args.port, "port to listen on (0: any free port)")
       ->capture_default_str();
   cmd->add_option("--threads", args.threads, "HTTP io threads")->capture_default_str();
+  cmd->add_option("--data-dir", args.data_dir,
+                  "directory for persistent state (traces.db); none: traces in memory only")
+      ->envname("MICRO_PLATFORM_DATA_DIR");
+  cmd->add_option("--trace-max-spans", args.trace_max_spans, "spans kept in traces.db")
+      ->capture_default_str();
+  cmd->add_option("--trace-max-mb", args.trace_max_mb, "span data kept in traces.db, in MiB")
+      ->capture_default_str();
   cmd->callback([&exit_code] { exit_code = RunPlatform(args); });
 }
 
