@@ -171,5 +171,20 @@ TEST(RouteFilters, LaneThenVersionThenLocality) {
   EXPECT_NEAR(seen[(Ids{"n4"})], 1000, 160);
 }
 
+TEST(RouteFilters, BuiltinRouteFiltersAddsWhatIsAskedInOrder) {
+  EXPECT_EQ(BuiltinRouteFilters({.lanes = false}).size(), 0u);
+  auto filters =
+      BuiltinRouteFilters({.version_weights = {{"v1", 50}, {"v2", 50}}, .zone = "a", .seed = 99});
+  ASSERT_EQ(filters.size(), 3u);
+  EXPECT_NE(dynamic_cast<LaneFilter*>(filters[0].get()), nullptr);
+  EXPECT_NE(dynamic_cast<VersionWeightsFilter*>(filters[1].get()), nullptr);
+  EXPECT_NE(dynamic_cast<LocalityFilter*>(filters[2].get()), nullptr);
+  auto nodes = Versions({"v1", "v2"});
+  nodes.at(1).metadata["lane"] = "canary";
+  EXPECT_EQ(
+      Filtered({filters[0].get(), filters[1].get(), filters[2].get()}, nodes, WithLane("canary")),
+      (Ids{"n1"}));
+}
+
 }  // namespace
 }  // namespace micro::selector

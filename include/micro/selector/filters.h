@@ -2,6 +2,13 @@
 // locality. Each narrows the candidate nodes of a call (route_filter.h) before the
 // selector balances load among what is left.
 //
+//   for (auto& f : BuiltinRouteFilters({.version_weights = {{"v1", 90}, {"v2", 10}},
+//                                       .zone = "eu-west-1a"})) {
+//     client.AddRouteFilter(f);
+//   }
+//
+// or, one by one (custom keys):
+//
 //   client.AddRouteFilter(std::make_shared<LaneFilter>());                        // 1st
 //   client.AddRouteFilter(std::make_shared<VersionWeightsFilter>(
 //       VersionWeightsOptions{.weights = {{"v1", 90}, {"v2", 10}}}));             // 2nd
@@ -105,5 +112,15 @@ class VersionWeightsFilter final : public RouteFilter {
   std::string lane_key_;
   std::unique_ptr<FastRand> rand_;
 };
+
+struct RoutingOptions {
+  bool lanes = true;                                              // add a LaneFilter
+  std::vector<std::pair<std::string, uint32_t>> version_weights;  // empty: no version filter
+  std::string zone;                                               // empty: no locality filter
+  uint64_t seed = 0;                                              // VersionWeightsOptions::seed
+};
+// The built-in filters that `options` asks for, in the order they must run (lane, version
+// weights, locality), with default keys; add each to the client in this order.
+std::vector<std::shared_ptr<RouteFilter>> BuiltinRouteFilters(const RoutingOptions& options);
 
 }  // namespace micro::selector
