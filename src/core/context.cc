@@ -1,6 +1,7 @@
 #include <micro/core/context.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 namespace micro {
@@ -50,7 +51,8 @@ bool Metadata::IsHopByHop(std::string_view key) {
 // that cancelling a call cancels all work done on its behalf.
 struct Context::CancelState {
   std::mutex mu;
-  bool cancelled = false;
+  // Written under `mu`; read without it, so that checking is cheap on every call's path.
+  std::atomic<bool> cancelled{false};
   uint64_t next_handle = 1;
   std::vector<std::pair<uint64_t, std::function<void()>>> callbacks;
   std::vector<std::weak_ptr<CancelState>> children;
@@ -60,8 +62,8 @@ struct Context::CancelState {
     std::vector<std::weak_ptr<CancelState>> kids;
     {
       std::lock_guard lock(mu);
-      if (cancelled) return;
-      cancelled = true;
+      if (cancelled.load(std::memory_order_relaxed)) return;
+      cancelled.store(true, std::memory_order_release);
       to_run.swap(callbacks);
       kids.swap(children);
     }
@@ -102,9 +104,16 @@ std::chrono::nanoseconds Context::Remaining() const {
 
 void Context::Cancel() { cancel_->Cancel(); }
 
-bool Context::cancelled() const {
-  std::lock_guard lock(cancel_->mu);
-  return cancel_->cancelled;
+bool Context::cancelled() const { return cancel_->cancelled.load(std::memory_order_acquire); }
+
+Context::CancelObserver Context::ObserveCancellation() const {
+  CancelObserver observer;
+  observer.state_ = cancel_;
+  return observer;
+}
+
+bool Context::CancelObserver::cancelled() const {
+  return state_ != nullptr && state_->cancelled.load(std::memory_order_acquire);
 }
 
 uint64_t Context::OnCancel(std::function<void()> fn) {

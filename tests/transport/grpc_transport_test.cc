@@ -417,6 +417,21 @@ TEST_P(GrpcTransportTest, StreamCancellationReachesHandler) {
   EXPECT_TRUE(env_->recorder().last().cancelled);
 }
 
+TEST_P(GrpcTransportTest, StreamEndsAtItsDeadline) {
+  auto ctx = Context::WithTimeout(milliseconds(300));
+  auto start = Clock::now();
+  auto stream = env_->client().OpenStream(ctx, env_->address(), kEchoBidi);
+  ASSERT_TRUE(stream.ok());
+  EchoResponse response;
+  ASSERT_TRUE((*stream)->Write(Request("one")));
+  ASSERT_TRUE((*stream)->Read(&response));
+  EXPECT_FALSE((*stream)->Read(&response));  // the handler waits for a second message
+  EXPECT_EQ((*stream)->Finish().code(), StatusCode::kDeadlineExceeded);
+  auto elapsed = Clock::now() - start;
+  EXPECT_GE(elapsed, milliseconds(250));
+  EXPECT_LT(elapsed, milliseconds(300 + 500));
+}
+
 TEST_P(GrpcTransportTest, GracefulShutdownLetsInFlightCallFinish) {
   auto ctx = Context::WithTimeout(std::chrono::seconds(10));
   EchoResponse response;

@@ -96,6 +96,20 @@ class Context {
   uint64_t OnCancel(std::function<void()> fn);
   void RemoveOnCancel(uint64_t handle);
 
+  // Tells whether this context (or any copy of it) was cancelled, from any thread and
+  // for as long as the observer lives, even after every Context copy is gone. Lets a
+  // transport poll cancellation instead of registering a callback per call.
+  struct CancelState;
+  class CancelObserver {
+   public:
+    bool cancelled() const;
+
+   private:
+    friend class Context;
+    std::shared_ptr<const CancelState> state_;
+  };
+  CancelObserver ObserveCancellation() const;
+
   // --- metadata, trace, peer ---
   Metadata& metadata() { return metadata_; }
   const Metadata& metadata() const { return metadata_; }
@@ -103,8 +117,6 @@ class Context {
   const TraceContext& trace() const { return trace_; }
   const std::string& peer() const { return peer_; }
   void set_peer(std::string peer) { peer_ = std::move(peer); }
-
-  struct CancelState;
 
  private:
   Clock::time_point deadline_ = Clock::time_point::max();

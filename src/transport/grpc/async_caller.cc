@@ -1,7 +1,5 @@
 #include "transport/grpc/async_caller.h"
 
-#include <optional>
-
 #include <pthread.h>
 
 #include <grpcpp/client_context.h>
@@ -17,20 +15,15 @@ namespace micro::transport::grpc_transport {
 using Message = google::protobuf::Message;
 
 struct AsyncCaller::Pending {
-  // The caller's Context may be gone before the call completes; this copy shares its
-  // cancellation, so the link can be removed on completion.
-  std::optional<Context> ctx;
   grpc::ClientContext call;
-  CancelLink link;
+  CallWatchdog::Entry watch;
   std::unique_ptr<grpc::ClientAsyncResponseReader<Message>> reader;
   grpc::Status status;
   std::string address;
   std::function<void(Status)> done;
-  Pending* prev = nullptr;
-  Pending* next = nullptr;
 };
 
-AsyncCaller::AsyncCaller(size_t threads) {
+AsyncCaller::AsyncCaller(size_t threads, CallWatchdog& watchdog) : watchdog_(watchdog) {
   for (size_t i = 0; i < threads; ++i) {
     auto queue = std::make_unique<Queue>();
     queue->thread = std::thread(&AsyncCaller::Poll, this, queue.get());
@@ -39,11 +32,8 @@ AsyncCaller::AsyncCaller(size_t threads) {
 }
 
 AsyncCaller::~AsyncCaller() {
-  {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    for (Pending* p = head_; p != nullptr; p = p->next) p->call.TryCancel();
-  }
+  closed_ = true;
+  watchdog_.CancelAll();
   for (auto& queue : queues_) queue->cq.Shutdown();
   for (auto& queue : queues_) queue->thread.join();
 }
@@ -51,26 +41,15 @@ AsyncCaller::~AsyncCaller() {
 void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, const std::string& address,
                        const std::string& method_path, const Message& request, Message* response,
                        std::function<void(Status)> done) {
+  if (closed_) {
+    done(Status::Unavailable(address + ": client transport is shut down"));
+    return;
+  }
   auto pending = std::make_unique<Pending>();
-  pending->ctx.emplace(ctx);
   PrepareClientContext(ctx, &pending->call);
   pending->address = address;
   pending->done = std::move(done);
-  bool closed;
-  {
-    std::lock_guard lock(mu_);
-    closed = closed_;
-    if (!closed) {
-      pending->next = head_;
-      if (head_ != nullptr) head_->prev = pending.get();
-      head_ = pending.get();
-    }
-  }
-  if (closed) {
-    pending->done(Status::Unavailable(address + ": client transport is shut down"));
-    return;
-  }
-  pending->link.Link(*pending->ctx, &pending->call);
+  watchdog_.Watch(&pending->watch, ctx, &pending->call);
 
   Queue& queue = *queues_[next_queue_.fetch_add(1, std::memory_order_relaxed) % queues_.size()];
   Pending* p = pending.release();  // owned by the queue until its completion
@@ -82,13 +61,6 @@ void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, const std::string& a
   reader->Finish(response, &p->status, p);
 }
 
-void AsyncCaller::Remove(Pending* call) {
-  std::lock_guard lock(mu_);
-  if (call->prev != nullptr) call->prev->next = call->next;
-  if (call->next != nullptr) call->next->prev = call->prev;
-  if (head_ == call) head_ = call->next;
-}
-
 void AsyncCaller::Poll(Queue* queue) {
   pthread_setname_np(pthread_self(), "micro-grpc-cli");
   void* tag;
@@ -96,9 +68,9 @@ void AsyncCaller::Poll(Queue* queue) {
   while (queue->cq.Next(&tag, &ok)) {
     TakeOver(tag);
     std::unique_ptr<Pending> call(static_cast<Pending*>(tag));
-    Remove(call.get());
-    call->link.Unlink();
-    Status status = FromGrpcStatus(call->status, call->address);
+    bool expired = watchdog_.Unwatch(&call->watch);
+    Status status =
+        expired ? DeadlineStatus(call->address) : FromGrpcStatus(call->status, call->address);
     auto done = std::move(call->done);
     call.reset();
     done(std::move(status));

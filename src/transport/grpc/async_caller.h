@@ -2,8 +2,9 @@
 // transport. Each call's `done` runs on the queue's polling thread when the call
 // completes, so it must be short and must not block.
 //
-// Destruction cancels the calls still in flight, runs their `done` (CANCELLED), then
-// joins the threads.
+// Deadlines and cancellation are enforced by the transport's CallWatchdog. Destruction
+// cancels the calls still in flight, runs their `done` (CANCELLED), then joins the
+// threads.
 #pragma once
 
 #include <atomic>
@@ -20,13 +21,14 @@
 #include <micro/core/context.h>
 #include <micro/core/status.h>
 
+#include "transport/grpc/call_watchdog.h"
 #include "transport/grpc/channel_cache.h"
 
 namespace micro::transport::grpc_transport {
 
 class AsyncCaller {
  public:
-  explicit AsyncCaller(size_t threads);
+  AsyncCaller(size_t threads, CallWatchdog& watchdog);
   ~AsyncCaller();
   AsyncCaller(const AsyncCaller&) = delete;
   AsyncCaller& operator=(const AsyncCaller&) = delete;
@@ -43,15 +45,11 @@ class AsyncCaller {
   };
 
   void Poll(Queue* queue);
-  void Remove(Pending* call);
 
+  CallWatchdog& watchdog_;
   std::vector<std::unique_ptr<Queue>> queues_;
   std::atomic<size_t> next_queue_{0};
-
-  // Calls in flight, so that destruction can cancel them.
-  std::mutex mu_;
-  bool closed_ = false;
-  Pending* head_ = nullptr;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace micro::transport::grpc_transport

@@ -48,25 +48,4 @@ void PrepareClientContext(const Context& ctx, grpc::ClientContext* call) {
   }
 }
 
-void CancelLink::Link(Context& ctx, grpc::ClientContext* call) {
-  target_ = std::make_shared<Target>();
-  target_->call = call;
-  ctx_ = &ctx;
-  handle_ = ctx.OnCancel([target = target_] {
-    std::lock_guard lock(target->mu);
-    if (target->call != nullptr) target->call->TryCancel();
-  });
-}
-
-void CancelLink::Unlink() {
-  if (!target_) return;
-  if (handle_ != 0) ctx_->RemoveOnCancel(handle_);
-  {
-    std::lock_guard lock(target_->mu);
-    target_->call = nullptr;
-  }
-  target_.reset();
-  ctx_ = nullptr;
-}
-
 }  // namespace micro::transport::grpc_transport

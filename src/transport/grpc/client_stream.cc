@@ -5,11 +5,11 @@
 
 namespace micro::transport::grpc_transport {
 
-GrpcClientStream::GrpcClientStream(Context& ctx, ChannelEntry& channel, std::string address,
-                                   const std::string& method_path)
-    : ctx_(ctx), address_(std::move(address)) {
-  PrepareClientContext(*ctx_, &call_);
-  link_.Link(*ctx_, &call_);
+GrpcClientStream::GrpcClientStream(Context& ctx, ChannelEntry& channel, CallWatchdog& watchdog,
+                                   std::string address, const std::string& method_path)
+    : watchdog_(watchdog), address_(std::move(address)) {
+  PrepareClientContext(ctx, &call_);
+  watchdog_.Watch(&watch_, ctx, &call_);
   grpc::internal::RpcMethod method(method_path.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING);
   stream_.reset(
       grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
@@ -21,7 +21,7 @@ GrpcClientStream::~GrpcClientStream() {
     call_.TryCancel();
     (void)stream_->Finish();
   }
-  link_.Unlink();
+  if (watched_) watchdog_.Unwatch(&watch_);
 }
 
 bool GrpcClientStream::Write(const google::protobuf::Message& message) {
@@ -49,9 +49,11 @@ Status GrpcClientStream::Finish() {
   if (finished_) return Status::FailedPrecondition("stream already finished");
   finished_ = true;
   grpc::Status status = stream_->Finish();
-  link_.Unlink();
+  watched_ = false;
+  bool expired = watchdog_.Unwatch(&watch_);
   std::lock_guard lock(mu_);
   if (!read_error_.ok()) return read_error_;
+  if (expired) return DeadlineStatus(address_);
   return FromGrpcStatus(status, address_);
 }
 

@@ -6,7 +6,6 @@
 
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 
 #include <google/protobuf/message.h>
@@ -17,6 +16,7 @@
 #include <micro/client/client.h>
 #include <micro/core/context.h>
 
+#include "transport/grpc/call_watchdog.h"
 #include "transport/grpc/channel_cache.h"
 #include "transport/grpc/client_context.h"
 
@@ -24,7 +24,8 @@ namespace micro::transport::grpc_transport {
 
 class GrpcClientStream final : public client::ClientStream {
  public:
-  GrpcClientStream(Context& ctx, ChannelEntry& channel, std::string address,
+  // The stream must end before the transport that owns `watchdog`.
+  GrpcClientStream(Context& ctx, ChannelEntry& channel, CallWatchdog& watchdog, std::string address,
                    const std::string& method_path);
   // Cancels the call if Finish() was not called.
   ~GrpcClientStream() override;
@@ -36,9 +37,10 @@ class GrpcClientStream final : public client::ClientStream {
   Status Finish() override;
 
  private:
-  std::optional<Context> ctx_;  // a copy: shares the caller's cancellation
   grpc::ClientContext call_;
-  CancelLink link_;
+  CallWatchdog& watchdog_;
+  CallWatchdog::Entry watch_;
+  bool watched_ = true;
   std::string address_;
   std::unique_ptr<grpc::ClientReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>> stream_;
   std::mutex mu_;

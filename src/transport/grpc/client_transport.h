@@ -18,6 +18,7 @@
 #include <micro/core/url.h>
 
 #include "transport/grpc/async_caller.h"
+#include "transport/grpc/call_watchdog.h"
 #include "transport/grpc/channel_cache.h"
 
 namespace micro::transport::grpc_transport {
@@ -47,6 +48,7 @@ class GrpcClientTransport final : public client::ClientTransport {
 
  private:
   ChannelCache channels_;
+  CallWatchdog watchdog_;  // before async_: the async caller's pollers use it to the end
   AsyncCaller async_;
 };
 

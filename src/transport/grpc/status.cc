@@ -33,4 +33,8 @@ Status FromGrpcStatus(const grpc::Status& status, std::string_view address) {
   return Status(code, status.error_message(), status.error_details());
 }
 
+Status DeadlineStatus(std::string_view address) {
+  return Status::DeadlineExceeded("deadline exceeded calling " + std::string(address));
+}
+
 }  // namespace micro::transport::grpc_transport

@@ -14,5 +14,7 @@ grpc::Status ToGrpcStatus(const Status& status);
 // `address` (the peer dialed) prefixes the message of UNAVAILABLE, so that a caller can
 // tell which node was down.
 Status FromGrpcStatus(const grpc::Status& status, std::string_view address);
+// A call the client ended at its deadline (CallWatchdog).
+Status DeadlineStatus(std::string_view address);
 
 }  // namespace micro::transport::grpc_transport
