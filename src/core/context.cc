@@ -18,7 +18,11 @@ std::string Lower(std::string_view s) {
 }  // namespace
 
 void Metadata::Add(std::string_view key, std::string_view value) {
-  entries_.emplace_back(Lower(key), std::string(value));
+  // Keys from gRPC and most callers are lower-case already: copy once, then fix in place.
+  auto& entry = entries_.emplace_back(std::string(key), std::string(value));
+  for (char& c : entry.first) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
 void Metadata::Set(std::string_view key, std::string_view value) {
