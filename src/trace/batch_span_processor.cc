@@ -6,6 +6,14 @@
 
 namespace micro::trace {
 
+namespace {
+std::atomic<uint64_t> dropped_total{0};
+}  // namespace
+
+uint64_t BatchSpanProcessor::DroppedTotal() {
+  return dropped_total.load(std::memory_order_relaxed);
+}
+
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchOptions options)
     : exporter_(std::move(exporter)), options_(options) {
   options_.max_queue = std::max<size_t>(options_.max_queue, 1);
@@ -21,6 +29,7 @@ void BatchSpanProcessor::OnEnd(SpanData&& span) {
     std::lock_guard lock(mu_);
     if (stopping_ || queue_.size() >= options_.max_queue) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
+      dropped_total.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     queue_.push_back(std::move(span));

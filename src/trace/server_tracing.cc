@@ -38,8 +38,11 @@ void MessageEvent(Span& span, const char* type, const google::protobuf::Message*
 }  // namespace
 
 Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, server::Next next) {
-  SpanContext parent = FromContext(ctx);
   const server::Method& m = call.method;
+  // gRPC's own services (health checks every few seconds, reflection) would bury the
+  // application's traces; they pass through untraced.
+  if (m.service.starts_with("grpc.")) return next(ctx);
+  SpanContext parent = FromContext(ctx);
   std::string name;
   name.reserve(m.service.size() + 1 + m.name.size());
   name.append(m.service).append("/").append(m.name);

@@ -2,6 +2,10 @@
 // hops, as an OTLP receiver (a real HTTP server) gets them from each service's exporter.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <micro/client/client.h>
 #include <micro/http/http.h>
 #include <micro/service.h>
@@ -266,6 +270,40 @@ TEST(ServiceTracing, AnUnsampledTraceStaysUnsampledAndUnexportedAcrossHops) {
   ASSERT_TRUE(caller.Call(ctx, "front", "/micro.test.Relay/Unary", req, &resp).ok());
   chain.Shutdown();
   EXPECT_EQ(receiver.count(), 0u);
+}
+
+TEST(ServiceTracing, RatioSamplingKeepsATenthOfTenThousandRootCalls) {
+  OtlpReceiver receiver;
+  ServiceOptions o = Options("sampled", "memory:///trace-ratio", receiver.endpoint());
+  o.trace.sampler = "parentbased_traceidratio";
+  o.trace.ratio = 0.1;
+  o.trace.queue_size = 20000;  // this test counts spans; it is not about drops
+  Service backend(o);
+  ASSERT_TRUE(testing::AddEchoMethods(backend.server()).ok());
+  ASSERT_TRUE(backend.Start().ok());
+
+  constexpr int kCalls = 10000;
+  client::Client client(backend.registry());
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&] {
+      test::EchoRequest req;
+      test::EchoResponse resp;
+      for (int i = 0; i < kCalls / 2; ++i) {
+        Context ctx = Context::WithTimeout(5s);  // no traceparent: every call is a root
+        if (!client.Call(ctx, "sampled", testing::kEchoUnary, req, &resp).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  backend.Shutdown();
+  EXPECT_EQ(failed, 0);
+
+  auto spans = Named(receiver.spans(), "micro.test.Echo/Unary");
+  EXPECT_NEAR(static_cast<double>(spans.size()), kCalls * 0.1, kCalls * 0.015)
+      << spans.size() << " of " << kCalls << " root calls sampled";
+  for (const auto& s : spans) EXPECT_EQ(s.Parent(), "");
 }
 
 TEST(ServiceTracing, BadTraceOptionsFailStartNamingTheKey) {

@@ -67,6 +67,8 @@ class BatchSpanProcessor : public SpanProcessor {
   void Shutdown();
 
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Spans dropped by every BatchSpanProcessor of the process (for a metric).
+  static uint64_t DroppedTotal();
   uint64_t exported() const { return exported_.load(std::memory_order_relaxed); }
   // Spans in batches the exporter failed to send (also lost).
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
