@@ -94,7 +94,28 @@ std::string_view TextOf(const Field& f, std::string& tmp, std::string& scrubbed)
 }
 
 void AppendDouble(std::string& out, double v, bool json) {
-  if (std::isfinite(v)) return AppendNumber(out, v);
+  if (std::isfinite(v)) {
+    // Most logged doubles are short decimals (durations in ms to the microsecond): write
+    // those with integer arithmetic. k / 1000.0 == v means "<k/1000>" reads back as v.
+    if (std::fabs(v) < 1e12) {
+      auto k = std::llround(v * 1000);
+      if (static_cast<double>(k) / 1000.0 == v) {
+        if (k < 0) out += '-';
+        uint64_t a = k < 0 ? 0 - static_cast<uint64_t>(k) : static_cast<uint64_t>(k);
+        AppendNumber(out, a / 1000);
+        if (unsigned frac = a % 1000) {
+          char digits[4] = {'.', static_cast<char>('0' + frac / 100),
+                            static_cast<char>('0' + frac / 10 % 10),
+                            static_cast<char>('0' + frac % 10)};
+          size_t n = 4;
+          while (digits[n - 1] == '0') --n;
+          out.append(digits, n);
+        }
+        return;
+      }
+    }
+    return AppendNumber(out, v);
+  }
   const char* name = std::isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
   if (json) {
     out += '"';
@@ -163,11 +184,19 @@ std::string_view Message(std::string_view msg) {
   return ScrubSecrets(msg, scrubbed) ? std::string_view(scrubbed) : msg;
 }
 
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+struct HexTable {
+  bool lower_hex[256] = {};
+  constexpr HexTable() {
+    for (int c = '0'; c <= '9'; ++c) lower_hex[c] = true;
+    for (int c = 'a'; c <= 'f'; ++c) lower_hex[c] = true;
   }
-  return true;
+};
+constexpr HexTable kHex;
+
+bool IsLowerHex(std::string_view s) {
+  bool ok = true;
+  for (char c : s) ok &= kHex.lower_hex[static_cast<unsigned char>(c)];
+  return ok;
 }
 
 }  // namespace

@@ -148,18 +148,28 @@ void FindSecretPairs(std::string_view s, Ranges& out) {
 }
 }  // namespace
 
+// Bytes copied as they are: printable ASCII, less '"' and '\\' in JSON.
+struct CopyTable {
+  bool json[256] = {};
+  bool console[256] = {};
+  constexpr CopyTable() {
+    for (int c = 0x20; c < 0x7F; ++c) json[c] = console[c] = true;
+    json['"'] = json['\\'] = false;
+  }
+};
+constexpr CopyTable kCopy;
+
 void AppendEscaped(std::string& out, std::string_view s, Escape mode) {
   const bool json = mode == Escape::kJson;
+  const bool* copy = json ? kCopy.json : kCopy.console;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t i = 0, run = 0;  // [run, i) is copied as is
   auto copy_run = [&] { out.append(s.data() + run, i - run); };
   while (i < n) {
+    while (i < n && copy[p[i]]) ++i;
+    if (i == n) break;
     unsigned char c = p[i];
-    if (c >= 0x20 && c < 0x7F && (!json || (c != '"' && c != '\\'))) {
-      ++i;
-      continue;
-    }
     if (c >= 0x80) {
       if (size_t len = Utf8SequenceLength(p + i, n - i)) {
         i += len;
@@ -196,32 +206,57 @@ void AppendEscaped(std::string& out, std::string_view s, Escape mode) {
 }
 
 bool IsSecretKey(std::string_view key) {
-  static constexpr std::string_view kSecretSuffixes[] = {
-      "authorization", "token",  "password",   "passwd",     "secret",
-      "apikey",        "cookie", "privatekey", "credential", "credentials",
-  };
-  // Keys are short; longer ones are compared by their tail, which is all a suffix needs.
-  std::array<char, 64> buf;
+  // Called for every field of every line, so: the tail only (the longest suffix has 13
+  // letters), ASCII lower-casing inline, and the last letter picks the candidates.
+  constexpr size_t kLongest = 13;
+  char buf[kLongest];
   size_t len = 0;
-  for (size_t i = key.size(); i-- > 0 && len < buf.size();) {
+  for (size_t i = key.size(); i-- > 0 && len < kLongest;) {
     char c = key[i];
     if (c == '-' || c == '_' || c == '.' || c == ' ') continue;
-    buf[buf.size() - 1 - len++] = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (len == 0 && c != 'n' && c != 'd' && c != 't' && c != 'y' && c != 'e' && c != 'l' &&
+        c != 's') {
+      return false;
+    }
+    buf[kLongest - 1 - len++] = c;
   }
-  std::string_view normalized(buf.data() + buf.size() - len, len);
-  for (std::string_view suffix : kSecretSuffixes) {
-    if (normalized.ends_with(suffix)) return true;
+  std::string_view tail(buf + kLongest - len, len);
+  auto any = [&](std::initializer_list<std::string_view> suffixes) {
+    for (std::string_view suffix : suffixes) {
+      if (tail.ends_with(suffix)) return true;
+    }
+    return false;
+  };
+  if (len == 0) return false;
+  switch (tail.back()) {
+    case 'n':
+      return any({"token", "authorization"});
+    case 'd':
+      return any({"password", "passwd"});
+    case 't':
+      return any({"secret"});
+    case 'y':
+      return any({"apikey", "privatekey"});
+    case 'e':
+      return any({"cookie"});
+    case 'l':
+      return any({"credential"});
+    default:
+      return any({"credentials"});
   }
-  return false;
 }
 
 bool ScrubSecrets(std::string_view s, std::string& out) {
   thread_local Ranges ranges;
   ranges.clear();
-  FindEncrypted(s, ranges);
-  FindBearerTokens(s, ranges);
-  FindUrlPasswords(s, ranges);
-  FindSecretPairs(s, ranges);
+  // Most text has none of the characters a secret needs around it: memchr says so fast.
+  constexpr auto npos = std::string_view::npos;
+  bool colon = s.find(':') != npos;
+  if (s.find('(') != npos) FindEncrypted(s, ranges);
+  if (s.find(' ') != npos) FindBearerTokens(s, ranges);
+  if (colon) FindUrlPasswords(s, ranges);
+  if (colon || s.find('=') != npos) FindSecretPairs(s, ranges);
   if (ranges.empty()) return false;
   std::sort(ranges.begin(), ranges.end());
   out.clear();

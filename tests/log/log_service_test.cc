@@ -57,7 +57,7 @@ class LogsInside : public server::Interceptor {
   }
 };
 
-TEST(ServiceLogging, LevelFormatAndAccessFollowTheConfigFileWithoutARestart) {
+TEST(ServiceLogging, LevelAndFormatFollowTheConfigFileWithoutARestart) {
   auto sink = Capture();
   std::string file = micro::testing::TempDir() + "/svc.yaml";
   WriteFile(file, "log:\n  level: info\n  format: json\n");
@@ -112,7 +112,7 @@ struct Hosted {
   std::shared_ptr<log::testing::CaptureSink> sink = Capture();
   std::unique_ptr<Service> service;
 
-  explicit Hosted(const std::string& name, bool access = true) {
+  explicit Hosted(const std::string& name) {
     ServiceOptions o{.name = name, .registry = "memory:///" + name};
     o.handle_signals = false;
     o.drain_grace = 0ms;
@@ -121,9 +121,6 @@ struct Hosted {
     EXPECT_TRUE(testing::AddEchoMethods(service->server()).ok());
     service->server().Use(std::make_shared<LogsInside>());
     EXPECT_TRUE(service->Start().ok());
-    if (!access) {
-      // What log.access=false does.
-    }
   }
   std::vector<nlohmann::json> Access() {
     log::Flush();

@@ -85,6 +85,21 @@ TEST(Log, NonFiniteNumbersAndReservedKeysStayValidJson) {
   EXPECT_EQ(j["_level"], 7);
 }
 
+TEST(Log, DoublesReadBackExactly) {
+  auto sink = Capture();
+  const double values[] = {0.1,        0.412,
+                           -2.5,       1e-4,
+                           123456.789, 1e15,
+                           3.0,        0.1 + 0.2,
+                           -0.0,       0.12300000000000001,
+                           5e-324,     1.7976931348623157e308};
+  for (double v : values) MICRO_LOG_INFO({}, "d", {"v", v});
+  auto j = sink->Json();
+  ASSERT_EQ(j.size(), std::size(values));
+  for (size_t i = 0; i < j.size(); ++i) EXPECT_EQ(j[i]["v"].get<double>(), values[i]) << i;
+  EXPECT_EQ(sink->Lines()[0].substr(sink->Lines()[0].rfind(':')), ":0.1}");
+}
+
 TEST(Log, DurationsReadAsAPersonWouldWriteThem) {
   auto sink = Capture();
   MICRO_LOG_INFO({}, "d", {"ns", 850ns}, {"us", 12500ns}, {"ms", 2ms}, {"s", 90250ms},
