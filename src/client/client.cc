@@ -5,6 +5,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <micro/client/transport.h>
 #include <micro/selector/selector.h>
@@ -115,6 +116,16 @@ class Client::Impl {
     if (!created.ok()) return created.status();
     std::unique_lock lock(selectors_mu_);
     selectors_[service] = std::shared_ptr<selector::Selector>(std::move(*created));
+    pinned_.insert(service);
+    return Status::Ok();
+  }
+
+  Status SetDefaultSelector(const std::string& url) {
+    auto created = selector::SelectorPlugins().Create(url);
+    if (!created.ok()) return created.status();
+    std::unique_lock lock(selectors_mu_);
+    default_selector_ = url;
+    std::erase_if(selectors_, [&](const auto& entry) { return !pinned_.contains(entry.first); });
     return Status::Ok();
   }
 
@@ -138,13 +149,16 @@ class Client::Impl {
     }
     std::unique_lock lock(selectors_mu_);
     auto& slot = selectors_[service];
-    if (!slot) slot = std::move(*selector::SelectorPlugins().Create(options_.selector));
+    if (!slot) slot = std::move(*selector::SelectorPlugins().Create(default_selector_));
     return slot;
   }
 
   std::shared_mutex selectors_mu_;
   std::unordered_map<std::string, std::shared_ptr<selector::Selector>, NameHash, std::equal_to<>>
       selectors_;
+  std::string default_selector_ = options_.selector;  // guarded by selectors_mu_
+  // Services whose selector SetSelector chose (SetDefaultSelector leaves them alone).
+  std::unordered_set<std::string> pinned_;
 };
 
 // One call running through the interceptor chains; the owner the chain terminals see.
@@ -214,6 +228,10 @@ void Client::AddRouteFilter(std::shared_ptr<selector::RouteFilter> filter) {
 
 Status Client::SetSelector(const std::string& service, const std::string& selector_url) {
   return impl_->SetSelector(service, selector_url);
+}
+
+Status Client::SetDefaultSelector(const std::string& selector_url) {
+  return impl_->SetDefaultSelector(selector_url);
 }
 
 Status Client::Call(Context& ctx, const std::string& service, const std::string& method_path,

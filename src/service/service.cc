@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include <micro/governance/governance.h>
 #include <micro/log/log.h>
 #include <micro/server/builtin.h>
 #include <micro/server/transport.h>
@@ -81,6 +82,15 @@ class Service::Impl {
     }
     // Access log and current call for log lines; its place in the chain is this line's.
     logging = std::make_unique<log_internal::ServiceLogging>(server, options.name, options.id);
+    // The `governance` section (docs/governance.md): server policies here, client ones on
+    // Client(); live on config changes. No section, nothing installed.
+    auto g = governance::Governance::FromConfig(options.config, options.client.selector);
+    if (g.ok()) {
+      governance = std::move(*g);
+      governance->InstallServer(server);
+    } else {
+      governance_error = g.status();
+    }
   }
 
   ServiceOptions options;
@@ -102,6 +112,9 @@ class Service::Impl {
   Status metrics_error;
   std::unique_ptr<trace::Tracing> tracing;  // exports on Shutdown
   Status tracing_error;
+  // Last: destroyed first, so that its config watch never sees a dead client.
+  std::unique_ptr<governance::Governance> governance;
+  Status governance_error;
 };
 
 Service::Service(ServiceOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -121,6 +134,7 @@ client::Client& Service::Client() {
     if (impl_->tracing) {  // one client span per attempt
       impl_->client->UseAttempt(impl_->tracing->ClientInterceptor(impl_->options.client.protocol));
     }
+    if (impl_->governance) (void)impl_->governance->InstallClient(*impl_->client);
   });
   return *impl_->client;
 }
@@ -139,6 +153,7 @@ Status Service::Start() {
   MICRO_RETURN_IF_ERROR(s.logging->Start(s.options.config));
   if (!s.metrics_error.ok()) return s.metrics_error;
   if (!s.tracing_error.ok()) return s.tracing_error;
+  if (!s.governance_error.ok()) return s.governance_error;
   server::RegisterBuiltinTransports();
 
   for (const auto& m : s.server.Methods()) s.health.AddService(m->service);

@@ -93,6 +93,9 @@ class Client {
   // Load-balances calls to `service` with the named selector (a SelectorPlugins() URL)
   // instead of ClientOptions::selector. Safe to call at any time (hot reload).
   Status SetSelector(const std::string& service, const std::string& selector_url);
+  // Replaces ClientOptions::selector for the services without a SetSelector of their own;
+  // their selectors start afresh. Fails, changing nothing, on a bad URL. Any time.
+  Status SetDefaultSelector(const std::string& selector_url);
 
   // The registry this client resolves names with.
   registry::Registry& registry() { return *registry_; }
