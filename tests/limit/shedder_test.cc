@@ -128,20 +128,27 @@ TEST_F(ShedderTest, InterceptorShedsWithResourceExhaustedAndExemptsHealth) {
   std::vector<Shedder::Admission> held;
   cpu.usage = 0.99;
   // Fill in-flight past the default estimate (10) directly on the shedder.
-  for (int i = 0; i < 11; ++i) held.push_back(*(*shed)->shedder().Allow());
+  for (int i = 0; i < 11; ++i) held.push_back(*(*shed)->shedder()->Allow());
   auto chain = testing::ChainOf(*shed);
   Status s = testing::Call(chain, work);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.message(), "server overloaded, call to /svc.S/Work shed");
   EXPECT_TRUE(testing::Call(chain, health).ok());
-  for (auto& a : held) (*shed)->shedder().Fail(a);
+  for (auto& a : held) (*shed)->shedder()->Fail(a);
   cpu.usage = 0.1;
   clock.Advance(std::chrono::seconds(2));
   EXPECT_TRUE(testing::Call(chain, work).ok());
-  EXPECT_EQ((*shed)->shedder().in_flight(), 0);
+  EXPECT_EQ((*shed)->shedder()->in_flight(), 0);
   auto failing = testing::ChainOf(*shed, [] { return Status::DeadlineExceeded("late"); });
   EXPECT_EQ(testing::Call(failing, work).code(), StatusCode::kDeadlineExceeded);
-  EXPECT_EQ((*shed)->shedder().in_flight(), 0);
+  EXPECT_EQ((*shed)->shedder()->in_flight(), 0);
+
+  // Hot reload: a bad option changes nothing; a good one takes effect for new calls.
+  EXPECT_TRUE(
+      (*shed)->Update({.shedder = {.buckets = 0}}).message().starts_with("shedder.buckets:"));
+  EXPECT_EQ((*shed)->shedder()->options().cpu_threshold, 0.9);
+  ASSERT_TRUE((*shed)->Update({.shedder = {.cpu_threshold = 0.5}}).ok());
+  EXPECT_EQ((*shed)->shedder()->options().cpu_threshold, 0.5);
 }
 
 TEST(ProcCpuSourceTest, ReadsTheMachinesCpu) {

@@ -107,6 +107,7 @@ class Shedder {
  private:
   struct Bucket;
   bool ShouldDrop(int64_t now_ns);
+  int64_t Estimate(int64_t slice) const;
   void Record(int64_t now_ns, int64_t rt_ns);
 
   ShedderOptions options_;
@@ -117,6 +118,7 @@ class Shedder {
   alignas(64) std::atomic<int64_t> in_flight_{0};
   std::atomic<int64_t> last_drop_ns_{0};  // 0: never dropped
   std::atomic<uint64_t> dropped_{0};
+  mutable std::atomic<uint64_t> estimate_cache_{0};  // see MaxInFlight
 };
 
 struct ShedderInterceptorOptions {
@@ -132,20 +134,29 @@ class ShedderInterceptor final : public server::Interceptor {
  public:
   // With the process-wide /proc/stat sampler.
   static Result<std::shared_ptr<ShedderInterceptor>> Create(ShedderInterceptorOptions options);
-  // With a given CPU source and clock (tests, or a cgroup-aware source).
+  // With a given CPU source and clock (tests, or a cgroup-aware source); both must outlive
+  // the interceptor.
   static Result<std::shared_ptr<ShedderInterceptor>> Create(ShedderInterceptorOptions options,
                                                             const CpuSource& cpu,
                                                             const Clock& clock);
   ~ShedderInterceptor() override;
-  Shedder& shedder() { return *shedder_; }
+
+  // Hot reload: new calls go through a new Shedder (its history starts empty); calls already
+  // admitted settle with the one that admitted them. On error nothing changes.
+  Status Update(ShedderInterceptorOptions options);
+  // The shedder new calls go through now (for metrics: in_flight, dropped, MaxInFlight).
+  std::shared_ptr<Shedder> shedder() const;
 
   // server::Interceptor
   Status Intercept(Context& ctx, const server::CallInfo& call, server::Next next) override;
 
+  struct State;
+
  private:
-  ShedderInterceptor(ShedderInterceptorOptions options, const CpuSource& cpu, const Clock& clock);
-  ShedderInterceptorOptions options_;
-  std::unique_ptr<Shedder> shedder_;
+  ShedderInterceptor(const CpuSource& cpu, const Clock& clock);
+  const CpuSource& cpu_;
+  const Clock& clock_;
+  std::atomic<std::shared_ptr<const State>> state_;
 };
 
 }  // namespace micro::governance

@@ -55,6 +55,21 @@ Shedder::~Shedder() = default;
 
 int64_t Shedder::MaxInFlight() const {
   const int64_t slice = NowNs(clock_) / bucket_ns_;
+  // The estimate reads completed slices only, which no longer change: compute it once per
+  // slice. Cache word: estimate (high 24 bits) | slice (low 40 bits).
+  constexpr uint64_t kSliceMask = (uint64_t{1} << 40) - 1;
+  const uint64_t cached = estimate_cache_.load(std::memory_order_relaxed);
+  if (cached != 0 && (cached & kSliceMask) == (static_cast<uint64_t>(slice) & kSliceMask)) {
+    return static_cast<int64_t>(cached >> 40);
+  }
+  const int64_t estimate = Estimate(slice);
+  estimate_cache_.store(
+      (static_cast<uint64_t>(estimate) << 40) | (static_cast<uint64_t>(slice) & kSliceMask),
+      std::memory_order_relaxed);
+  return estimate;
+}
+
+int64_t Shedder::Estimate(int64_t slice) const {
   int64_t max_pass = 1;
   double min_rt = kDefaultMinRtSeconds;
   bool have_rt = false;
@@ -72,7 +87,7 @@ int64_t Shedder::MaxInFlight() const {
   }
   const double buckets_per_second = 1e9 / static_cast<double>(bucket_ns_);
   const double estimate = static_cast<double>(max_pass) * buckets_per_second * min_rt;
-  return std::max<int64_t>(1, static_cast<int64_t>(estimate));
+  return std::clamp<int64_t>(static_cast<int64_t>(estimate), 1, (int64_t{1} << 24) - 1);
 }
 
 bool Shedder::ShouldDrop(int64_t now_ns) {

@@ -18,10 +18,13 @@ Status ShedderInterceptorOptions::Validate() const {
   return Status::Ok();
 }
 
-ShedderInterceptor::ShedderInterceptor(ShedderInterceptorOptions options, const CpuSource& cpu,
-                                       const Clock& clock)
-    : options_(std::move(options)),
-      shedder_(std::make_unique<Shedder>(options_.shedder, cpu, clock)) {}
+struct ShedderInterceptor::State {
+  ShedderInterceptorOptions options;
+  std::shared_ptr<Shedder> shedder;
+};
+
+ShedderInterceptor::ShedderInterceptor(const CpuSource& cpu, const Clock& clock)
+    : cpu_(cpu), clock_(clock) {}
 
 ShedderInterceptor::~ShedderInterceptor() = default;
 
@@ -33,17 +36,31 @@ Result<std::shared_ptr<ShedderInterceptor>> ShedderInterceptor::Create(
 
 Result<std::shared_ptr<ShedderInterceptor>> ShedderInterceptor::Create(
     ShedderInterceptorOptions options, const CpuSource& cpu, const Clock& clock) {
-  MICRO_RETURN_IF_ERROR(options.Validate());
-  return std::shared_ptr<ShedderInterceptor>(
-      new ShedderInterceptor(std::move(options), cpu, clock));
+  std::shared_ptr<ShedderInterceptor> interceptor(new ShedderInterceptor(cpu, clock));
+  MICRO_RETURN_IF_ERROR(interceptor->Update(std::move(options)));
+  return interceptor;
 }
+
+Status ShedderInterceptor::Update(ShedderInterceptorOptions options) {
+  MICRO_RETURN_IF_ERROR(options.Validate());
+  auto state = std::make_shared<State>();
+  state->shedder = std::make_shared<Shedder>(options.shedder, cpu_, clock_);
+  state->options = std::move(options);
+  state_.store(std::move(state));
+  return Status::Ok();
+}
+
+std::shared_ptr<Shedder> ShedderInterceptor::shedder() const { return state_.load()->shedder; }
 
 Status ShedderInterceptor::Intercept(Context& ctx, const server::CallInfo& call,
                                      server::Next next) {
-  for (const std::string& pattern : options_.exempt) {
+  // Held for the call, so that the admission settles with the shedder that made it.
+  std::shared_ptr<const State> state = state_.load();
+  for (const std::string& pattern : state->options.exempt) {
     if (internal::MethodMatches(pattern, call.method)) return next(ctx);
   }
-  std::optional<Shedder::Admission> admission = shedder_->Allow();
+  Shedder* shedder = state->shedder.get();
+  std::optional<Shedder::Admission> admission = shedder->Allow();
   if (!admission) {
     return Status::ResourceExhausted("server overloaded, call to " + call.method.Path() + " shed");
   }
@@ -59,7 +76,7 @@ Status ShedderInterceptor::Intercept(Context& ctx, const server::CallInfo& call,
                           code == StatusCode::kResourceExhausted;
       failed ? shedder->Fail(admission) : shedder->Pass(admission);
     }
-  } settle{shedder_.get(), *admission};
+  } settle{shedder, *admission};
   Status s = next(ctx);
   settle.code = s.code();
   settle.done = true;
