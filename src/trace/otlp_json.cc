@@ -1,6 +1,10 @@
 // OTLP/HTTP JSON encoding of spans (opentelemetry-proto's JSON mapping, with OTLP's
 // deviations from the protobuf one: trace and span ids as hex, not base64).
-#include <nlohmann/json.hpp>
+//
+// Written by hand rather than through nlohmann::json: the exporter thread encodes every
+// sampled span, and a DOM per span costs more CPU than the call it describes.
+#include <charconv>
+#include <cmath>
 
 #include <micro/trace/exporter.h>
 
@@ -8,58 +12,195 @@ namespace micro::trace {
 
 namespace {
 
-using nlohmann::json;
-
-json Value(const AttributeValue& v) {
-  return std::visit(
-      [](const auto& x) -> json {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return {{"stringValue", x}};
-        } else if constexpr (std::is_same_v<T, int64_t>) {
-          return {{"intValue", std::to_string(x)}};  // int64 is a string in proto3 JSON
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return {{"boolValue", x}};
-        } else {
-          return {{"doubleValue", x}};
-        }
-      },
-      v);
-}
-
-json EncodeAttributes(const Attributes& attributes) {
-  json out = json::array();
-  for (const auto& [key, value] : attributes)
-    out.push_back({{"key", key}, {"value", Value(value)}});
-  return out;
-}
-
-json EncodeSpan(const SpanData& s) {
-  json span = {
-      {"traceId", s.context.trace_id.Hex()},
-      {"spanId", s.context.span_id.Hex()},
-      {"name", s.name},
-      {"kind", static_cast<int>(s.kind)},
-      {"startTimeUnixNano", std::to_string(s.start_unix_nano)},
-      {"endTimeUnixNano", std::to_string(s.end_unix_nano)},
-      {"attributes", EncodeAttributes(s.attributes)},
-      {"flags", static_cast<int>(s.context.flags)},
+// Length of the valid UTF-8 sequence at s[i], or 0 when it is not valid.
+size_t Utf8Length(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  auto cont = [&](size_t k) {
+    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
   };
-  if (s.parent_span_id.valid()) span["parentSpanId"] = s.parent_span_id.Hex();
-  if (!s.context.trace_state.empty()) span["traceState"] = s.context.trace_state;
-  if (!s.events.empty()) {
-    json events = json::array();
-    for (const auto& e : s.events) {
-      events.push_back({{"timeUnixNano", std::to_string(e.time_unix_nano)},
-                        {"name", e.name},
-                        {"attributes", EncodeAttributes(e.attributes)}});
-    }
-    span["events"] = std::move(events);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c == 0xE0 && c1 < 0xA0) return 0;  // overlong
+    if (c == 0xED && c1 > 0x9F) return 0;  // surrogates
+    return 3;
   }
-  json status = {{"code", static_cast<int>(s.status)}};
-  if (!s.status_message.empty()) status["message"] = s.status_message;
-  span["status"] = std::move(status);
-  return span;
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    auto c1 = static_cast<unsigned char>(s[i + 1]);
+    if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
+    if (c == 0xF4 && c1 > 0x8F) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+
+  // A JSON string; bytes that are not UTF-8 become U+FFFD (names and messages come from
+  // requests: one bad byte must not cost the whole batch).
+  void String(std::string_view s) {
+    out_.push_back('"');
+    for (size_t i = 0; i < s.size();) {
+      char c = s[i];
+      auto u = static_cast<unsigned char>(c);
+      if (u >= 0x80) {
+        size_t n = Utf8Length(s, i);
+        if (n == 0) {
+          out_.append("\\ufffd");
+          ++i;
+        } else {
+          out_.append(s.substr(i, n));
+          i += n;
+        }
+        continue;
+      }
+      switch (c) {
+        case '"':
+          out_.append("\\\"");
+          break;
+        case '\\':
+          out_.append("\\\\");
+          break;
+        case '\n':
+          out_.append("\\n");
+          break;
+        case '\r':
+          out_.append("\\r");
+          break;
+        case '\t':
+          out_.append("\\t");
+          break;
+        default:
+          if (u < 0x20) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out_.append("\\u00");
+            out_.push_back(kHex[u >> 4]);
+            out_.push_back(kHex[u & 0xf]);
+          } else {
+            out_.push_back(c);
+          }
+      }
+      ++i;
+    }
+    out_.push_back('"');
+  }
+
+  void Key(std::string_view key) {
+    String(key);
+    out_.push_back(':');
+  }
+  // int64 values are strings in proto3 JSON.
+  void QuotedInt(int64_t v) {
+    out_.push_back('"');
+    Int(v);
+    out_.push_back('"');
+  }
+  void Int(int64_t v) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, end);
+  }
+  void Double(double v) {
+    if (std::isnan(v)) return String("NaN");  // proto3 JSON's spelling of the specials
+    if (std::isinf(v)) return String(v > 0 ? "Infinity" : "-Infinity");
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, end);
+  }
+  void Raw(std::string_view s) { out_.append(s); }
+
+ private:
+  std::string& out_;
+};
+
+void WriteValue(Writer& w, const AttributeValue& v) {
+  w.Raw("{");
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    w.Key("stringValue");
+    w.String(*s);
+  } else if (const auto* i = std::get_if<int64_t>(&v)) {
+    w.Key("intValue");
+    w.QuotedInt(*i);
+  } else if (const auto* b = std::get_if<bool>(&v)) {
+    w.Key("boolValue");
+    w.Raw(*b ? "true" : "false");
+  } else {
+    w.Key("doubleValue");
+    w.Double(std::get<double>(v));
+  }
+  w.Raw("}");
+}
+
+void WriteAttributes(Writer& w, const Attributes& attributes) {
+  w.Raw("[");
+  bool first = true;
+  for (const auto& [key, value] : attributes) {
+    if (!first) w.Raw(",");
+    first = false;
+    w.Raw("{\"key\":");
+    w.String(key);
+    w.Raw(",\"value\":");
+    WriteValue(w, value);
+    w.Raw("}");
+  }
+  w.Raw("]");
+}
+
+void WriteSpan(Writer& w, const SpanData& s) {
+  w.Raw("{\"traceId\":\"");
+  w.Raw(s.context.trace_id.Hex());
+  w.Raw("\",\"spanId\":\"");
+  w.Raw(s.context.span_id.Hex());
+  w.Raw("\"");
+  if (s.parent_span_id.valid()) {
+    w.Raw(",\"parentSpanId\":\"");
+    w.Raw(s.parent_span_id.Hex());
+    w.Raw("\"");
+  }
+  if (!s.context.trace_state.empty()) {
+    w.Raw(",\"traceState\":");
+    w.String(s.context.trace_state);
+  }
+  w.Raw(",\"flags\":");
+  w.Int(s.context.flags);
+  w.Raw(",\"name\":");
+  w.String(s.name);
+  w.Raw(",\"kind\":");
+  w.Int(static_cast<int>(s.kind));
+  w.Raw(",\"startTimeUnixNano\":");
+  w.QuotedInt(s.start_unix_nano);
+  w.Raw(",\"endTimeUnixNano\":");
+  w.QuotedInt(s.end_unix_nano);
+  w.Raw(",\"attributes\":");
+  WriteAttributes(w, s.attributes);
+  if (!s.events.empty()) {
+    w.Raw(",\"events\":[");
+    bool first = true;
+    for (const auto& e : s.events) {
+      if (!first) w.Raw(",");
+      first = false;
+      w.Raw("{\"timeUnixNano\":");
+      w.QuotedInt(e.time_unix_nano);
+      w.Raw(",\"name\":");
+      w.String(e.name);
+      w.Raw(",\"attributes\":");
+      WriteAttributes(w, e.attributes);
+      w.Raw("}");
+    }
+    w.Raw("]");
+  }
+  w.Raw(",\"status\":{\"code\":");
+  w.Int(static_cast<int>(s.status));
+  if (!s.status_message.empty()) {
+    w.Raw(",\"message\":");
+    w.String(s.status_message);
+  }
+  w.Raw("}}");
 }
 
 }  // namespace
@@ -76,14 +217,18 @@ std::string EncodeOtlpJson(const Resource& resource, const std::vector<SpanData>
   }
   attrs.insert(attrs.end(), resource.extra.begin(), resource.extra.end());
 
-  json encoded = json::array();
-  for (const auto& s : spans) encoded.push_back(EncodeSpan(s));
-  json body = {{"resourceSpans",
-                json::array({{{"resource", {{"attributes", EncodeAttributes(attrs)}}},
-                              {"scopeSpans", json::array({{{"scope", {{"name", "micro-cpp"}}},
-                                                           {"spans", std::move(encoded)}}})}}})}};
-  // Names and messages come from requests: never let bad UTF-8 fail the whole batch.
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(256 + spans.size() * 1024);
+  Writer w(out);
+  w.Raw("{\"resourceSpans\":[{\"resource\":{\"attributes\":");
+  WriteAttributes(w, attrs);
+  w.Raw("},\"scopeSpans\":[{\"scope\":{\"name\":\"micro-cpp\"},\"spans\":[");
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (i > 0) w.Raw(",");
+    WriteSpan(w, spans[i]);
+  }
+  w.Raw("]}]}]}");
+  return out;
 }
 
 }  // namespace micro::trace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <condition_variable>
 #include <regex>
 
@@ -102,6 +103,30 @@ TEST(OtlpExporter, SendsTheOtlpJsonShape) {
   batcher->Shutdown();
   EXPECT_EQ(batcher->exported(), 2u);
   EXPECT_EQ(batcher->dropped(), 0u);
+}
+
+TEST(OtlpJson, EscapesWhatRequestsPutInNamesAndMessages) {
+  SpanData span;
+  span.name = "say \"hi\"\n\\ caf\xc3\xa9 \x01";
+  span.context.trace_id = NewTraceId();
+  span.context.span_id = NewSpanId();
+  span.context.trace_state = "congo=t61rcWkgMzE";
+  span.status = SpanStatus::kError;
+  span.status_message = std::string("bad \xff byte");
+  span.attributes = {{"ratio", 0.1}, {"neg", int64_t{-5}}, {"big", int64_t{INT64_MAX}}};
+  auto body = nlohmann::json::parse(EncodeOtlpJson(TestResource(), {span}), nullptr, false);
+  ASSERT_FALSE(body.is_discarded());
+  const auto& s = body["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
+  EXPECT_EQ(s["name"], "say \"hi\"\n\\ caf\xc3\xa9 \x01");
+  EXPECT_EQ(s["status"]["message"], "bad \xef\xbf\xbd byte");  // U+FFFD for the bad byte
+  EXPECT_EQ(s["traceState"], "congo=t61rcWkgMzE");
+  EXPECT_EQ(s["attributes"][0]["value"]["doubleValue"], 0.1);
+  EXPECT_EQ(s["attributes"][1]["value"]["intValue"], "-5");
+  EXPECT_EQ(s["attributes"][2]["value"]["intValue"], "9223372036854775807");
+
+  auto empty = nlohmann::json::parse(EncodeOtlpJson(TestResource(), {}), nullptr, false);
+  ASSERT_FALSE(empty.is_discarded());
+  EXPECT_TRUE(empty["resourceSpans"][0]["scopeSpans"][0]["spans"].empty());
 }
 
 TEST(OtlpExporter, FlushesOnIntervalAndOnShutdown) {
