@@ -32,11 +32,15 @@ class ServiceGovernance : public ::testing::Test {
   void SetUp() override { dir_ = testing::TempDir(); }
   void TearDown() override { testing::RunCommand("rm -rf " + dir_); }
 
-  Result<ServiceOptions> Options(const std::string& name, const std::string& yaml) {
-    std::string file = dir_ + "/" + name + ".yaml";
+  Result<ServiceOptions> Options(const std::string& name, const std::string& yaml,
+                                 std::vector<std::string> extra = {}) {
+    std::string file = dir_ + "/" + name + "-" + std::to_string(files_.size()) + ".yaml";
     std::ofstream(file) << yaml;
     files_[name] = file;
-    std::vector<std::string> args = {"svc", "--config", file, "--registry", "memory:///" + dir_};
+    std::vector<std::string> args = {"svc",        "--config",          file,
+                                     "--registry", "memory:///" + dir_, "--log.level",
+                                     "warn",       "--log.access",      "false"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<const char*> argv;
     for (const auto& a : args) argv.push_back(a.c_str());
     ServiceOptions defaults{.name = name};
@@ -144,6 +148,59 @@ governance:
   EXPECT_EQ(seen->finished(), attempts + 1);
   caller.Shutdown();
   echo.Shutdown();
+}
+
+std::string Versions(const std::string& weights) {
+  return "governance:\n"
+         "  client:\n"
+         "    selector: least_request\n"
+         "    services:\n"
+         "      echo: {selector: random, versions: " +
+         weights + "}\n";
+}
+
+TEST_F(ServiceGovernance, CanaryWeightsAndLanesRouteAndChangeLive) {
+  auto seen_v1 = std::make_shared<testing::EchoRecorder>();
+  auto seen_v2 = std::make_shared<testing::EchoRecorder>();
+  auto seen_canary = std::make_shared<testing::EchoRecorder>();
+  auto v1_opts = Options("echo", "", {"--version", "v1"});
+  auto v2_opts = Options("echo", "", {"--version", "v2"});
+  auto canary_opts = Options("echo", "", {"--version", "v1", "--metadata.lane", "canary"});
+  ASSERT_TRUE(v1_opts.ok() && v2_opts.ok() && canary_opts.ok());
+  Service v1(*v1_opts), v2(*v2_opts), canary(*canary_opts);
+  ASSERT_TRUE(testing::AddEchoMethods(v1.server(), seen_v1).ok());
+  ASSERT_TRUE(testing::AddEchoMethods(v2.server(), seen_v2).ok());
+  ASSERT_TRUE(testing::AddEchoMethods(canary.server(), seen_canary).ok());
+  ASSERT_TRUE(v1.Start().ok() && v2.Start().ok() && canary.Start().ok());
+
+  auto caller_opts = Options("caller", Versions("{v1: 0, v2: 100}"));
+  ASSERT_TRUE(caller_opts.ok()) << caller_opts.status();
+  Service caller(*caller_opts);
+  ASSERT_TRUE(caller.Start().ok());
+  auto reloads = CountReloads(caller);
+
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(CallEcho(caller.Client()), StatusCode::kOk);
+  EXPECT_EQ(seen_v2->finished(), 10u);  // the base lane, all of it v2
+  EXPECT_EQ(seen_v1->finished() + seen_canary->finished(), 0u);
+
+  // The canary lane label wins over the version weights.
+  micro::test::EchoRequest req;
+  micro::test::EchoResponse resp;
+  Context ctx = Context::WithTimeout(5s);
+  ctx.metadata().Set("x-micro-lane", "canary");
+  ASSERT_TRUE(caller.Client().Call(ctx, "echo", testing::kEchoUnary, req, &resp).ok());
+  EXPECT_EQ(seen_canary->finished(), 1u);
+
+  WriteFile(files_["caller"], Versions("{v1: 100, v2: 0}"));
+  ASSERT_TRUE(WaitFor([&] { return reloads->load() > 0; }));
+  size_t v2_before = seen_v2->finished();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(CallEcho(caller.Client()), StatusCode::kOk);
+  EXPECT_EQ(seen_v1->finished(), 10u);
+  EXPECT_EQ(seen_v2->finished(), v2_before);
+  caller.Shutdown();
+  canary.Shutdown();
+  v2.Shutdown();
+  v1.Shutdown();
 }
 
 TEST_F(ServiceGovernance, BadSectionFailsStartNamingTheKey) {
