@@ -25,18 +25,6 @@ void InjectHeaders(const Context& ctx, micro::http::Headers* headers) {
   if (!t.tracestate.empty()) headers->emplace_back("tracestate", t.tracestate);
 }
 
-namespace {
-
-void MessageEvent(Span& span, const char* type, const google::protobuf::Message* m) {
-  if (m == nullptr) return;
-  span.AddEvent("message",
-                {{"message.type", std::string(type)},
-                 {"message.id", int64_t{1}},
-                 {"message.uncompressed_size", static_cast<int64_t>(m->ByteSizeLong())}});
-}
-
-}  // namespace
-
 Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, server::Next next) {
   const server::Method& m = call.method;
   // gRPC's own services (health checks every few seconds, reflection) would bury the
@@ -58,7 +46,6 @@ Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, serv
       span.SetAttribute("url.path", m.Path());
     }
     semconv::SetPeer(span, ctx.peer(), /*peer_is_server=*/false);
-    MessageEvent(span, "RECEIVED", call.request);
   }
 
   // The handler's outgoing calls continue from this span.
@@ -83,9 +70,7 @@ Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, serv
     } else {
       span.SetAttribute("rpc.grpc.status_code", static_cast<int64_t>(s.code()));
     }
-    if (s.ok()) {
-      MessageEvent(span, "SENT", call.response);
-    } else {
+    if (!s.ok()) {
       span.SetStatus(SpanStatus::kError,
                      s.message().empty() ? std::string(StatusCodeName(s.code())) : s.message());
     }
