@@ -10,6 +10,7 @@
 //
 // One mutex guards the state: a pick is a few additions per node, shorter than any
 // lock-free scheme that would have to retry (bench/hotpath/selector_bench.cc).
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <memory>
@@ -74,28 +75,44 @@ class WeightedRoundRobin final : public Selector {
   }
 
   void Rebuild(Candidates nodes) {
-    // Forget nodes that have not been candidates for a while, so that churn (new ids on
-    // every deploy) does not grow the map forever.
-    if (current_.size() > 4 * nodes.size() + 64) {
-      std::unordered_map<std::string, int64_t> kept;
-      for (const registry::Node* n : nodes) {
-        auto it = current_.find(n->id);
-        if (it != current_.end()) kept.emplace(it->first, it->second);
-      }
-      current_.swap(kept);
-    }
+    ++rebuilds_;
+    if (state_.size() > prune_at_) Prune();
     ids_.clear();
     slots_.clear();
     for (const registry::Node* n : nodes) {
       ids_.push_back(n->id);
-      slots_.push_back(&current_[n->id]);  // unordered_map values never move
+      Peer& peer = state_[n->id];  // unordered_map values never move
+      peer.last_rebuild = rebuilds_;
+      slots_.push_back(&peer.current);
     }
   }
 
+  // Forgets nodes that were in no candidate set for the last kForgetAfter set changes, so
+  // that churn (new ids on every deploy) does not grow the map forever, while nodes of a
+  // subset that is merely used less often keep their place in the rotation.
+  void Prune() {
+    constexpr uint64_t kForgetAfter = 1024;
+    for (auto it = state_.begin(); it != state_.end();) {
+      if (it->second.last_rebuild + kForgetAfter < rebuilds_) {
+        it = state_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    prune_at_ = std::max<size_t>(256, 2 * state_.size());
+  }
+
+  struct Peer {
+    int64_t current = 0;
+    uint64_t last_rebuild = 0;  // the last Rebuild whose set held this node
+  };
+
   std::mutex mu_;
-  std::unordered_map<std::string, int64_t> current_;  // current weight per Node::id
-  std::vector<std::string> ids_;                      // the last candidate set, in order
-  std::vector<int64_t*> slots_;                       // current_ entries of ids_
+  std::unordered_map<std::string, Peer> state_;  // per Node::id
+  std::vector<std::string> ids_;                 // the last candidate set, in order
+  std::vector<int64_t*> slots_;                  // state_[ids_[i]].current
+  uint64_t rebuilds_ = 0;
+  size_t prune_at_ = 256;
 };
 
 }  // namespace

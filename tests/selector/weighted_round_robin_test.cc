@@ -104,6 +104,27 @@ TEST(WeightedRoundRobin, NodeJoiningGetsItsShare) {
   EXPECT_NEAR(counts['c'], 200, 1);
 }
 
+TEST(WeightedRoundRobin, ChurnOfOtherNodesKeepsALiveSetsRotation) {
+  // Thousands of short-lived node ids (deploys) pass through the selector between picks
+  // of one stable set: the forgotten ids are pruned, the stable set keeps its sequence.
+  auto sel = NewWeightedRoundRobin();
+  auto stable = Weighted({"5", "1", "1"});
+  Candidates stable_view = stable.view();
+  std::string seq;
+  Context ctx;
+  for (int round = 0; round < 3000; ++round) {
+    auto churn = NodesOf(2);
+    churn.at(0).id = "gone-" + std::to_string(2 * round);
+    churn.at(1).id = "gone-" + std::to_string(2 * round + 1);
+    ASSERT_TRUE(sel->Select(churn.view(), ctx).ok());
+    seq += static_cast<char>('a' + stable.IndexOf(*sel->Select(stable_view, ctx)));
+  }
+  std::string expected;
+  while (expected.size() < seq.size()) expected += "aabacaa";
+  expected.resize(seq.size());
+  EXPECT_EQ(seq, expected);
+}
+
 TEST(WeightedRoundRobin, CreatedByNameAndRejectsUnknownOptions) {
   RegisterBuiltinSelectors();
   auto sel = SelectorPlugins().Create("weighted_round_robin");
