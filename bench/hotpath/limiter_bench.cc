@@ -45,6 +45,12 @@ KeyedLimiter& SharedKeyed() {
   return keyed;
 }
 
+// Baseline: most of a limiter's cost is reading the clock.
+void BM_LimitClockNow(benchmark::State& state) {
+  const micro::Clock& clock = micro::Clock::Real();
+  for (auto _ : state) benchmark::DoNotOptimize(clock.Now());
+}
+
 void BM_LimitTokenBucket(benchmark::State& state) { BM_Limiter(state, &SharedTokenBucket()); }
 void BM_LimitSlidingWindow(benchmark::State& state) { BM_Limiter(state, &SharedSlidingWindow()); }
 void BM_LimitLeakyBucket(benchmark::State& state) { BM_Limiter(state, &SharedLeakyBucket()); }
@@ -126,6 +132,7 @@ void BM_ShedderAllowPassHot(benchmark::State& state) {
 
 }  // namespace
 
+BENCHMARK(BM_LimitClockNow)->Threads(1);
 BENCHMARK(BM_LimitTokenBucket)->Threads(1)->Threads(2);
 BENCHMARK(BM_LimitSlidingWindow)->Threads(1)->Threads(2);
 BENCHMARK(BM_LimitLeakyBucket)->Threads(1)->Threads(2);

@@ -182,6 +182,31 @@ TEST(RedisLimiterTest, TwoProcessesShareOneLimitAndSurviveRedisRestarts) {
   if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
+TEST(RedisLimiterTest, FlushedScriptCacheFallsBackToEval) {
+  if (Redis::Binary().empty()) GTEST_SKIP() << "redis-server not installed";
+  const std::string dir = micro::testing::TempDir();
+  const uint16_t port = micro::testing::FreePort();
+  Redis redis;
+  ASSERT_NO_FATAL_FAILURE(redis.Start(port, dir, dir + "/redis.log"));
+  auto limiter = RedisLimiter::Create(
+      {.url = "redis://127.0.0.1:" + std::to_string(port), .key = "flush", .rate = 1000});
+  ASSERT_TRUE(limiter.ok());
+  ASSERT_TRUE(micro::testing::WaitFor([&] { return !(*limiter)->degraded(); }));
+  const std::string cli = "redis-cli -p " + std::to_string(port) + " ";
+  ASSERT_EQ(micro::testing::RunCommand(cli + "SCRIPT FLUSH"), 0);
+  // Spend leases until the limiter has had to run the script again.
+  std::string stats;
+  ASSERT_TRUE(micro::testing::WaitFor([&] {
+    (void)(*limiter)->TryAcquire();
+    stats.clear();
+    micro::testing::RunCommand(cli + "INFO commandstats", &stats);
+    return stats.find("cmdstat_eval:calls=") != std::string::npos;
+  })) << stats;
+  EXPECT_FALSE((*limiter)->degraded());
+  limiter->reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RedisLimiterTest, OptionsAreValidated) {
   auto error = [](RedisLimiterOptions o) { return o.Validate().message(); };
   RedisLimiterOptions ok{.key = "k"};

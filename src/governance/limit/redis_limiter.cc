@@ -2,6 +2,8 @@
 // background thread. The call path touches only atomics; all Redis I/O (blocking hiredis,
 // bounded by timeouts) happens on the worker thread.
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -236,6 +238,12 @@ RedisLimiter::RedisLimiter(RedisLimiterOptions options, const Clock& clock)
   worker_->burst_arg = std::to_string(options_.burst);
 
   worker_->thread = std::thread([this] {
+    // hiredis writes with write(2): a write to a Redis that just died must fail with EPIPE
+    // on this thread, not raise SIGPIPE and end the process.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     Worker& w = *worker_;
     using std::chrono::duration;
     using std::chrono::milliseconds;
