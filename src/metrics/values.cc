@@ -35,13 +35,6 @@ double StripedSum::Sum() const {
   return static_cast<double>(i) + d;
 }
 
-void StripedSum::Reset() {
-  for (Cell& c : cells_) {
-    c.i.store(0, std::memory_order_relaxed);
-    c.d.store(0, std::memory_order_relaxed);
-  }
-}
-
 }  // namespace internal
 
 void Counter::Add(double v) {

@@ -80,7 +80,6 @@ class StripedSum {
   void AddInt(int64_t v) { cells_[ShardIndex()].i.fetch_add(v, std::memory_order_relaxed); }
   void AddDouble(double v);
   double Sum() const;
-  void Reset();
 
  private:
   struct alignas(kCacheLine) Cell {
