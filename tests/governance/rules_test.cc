@@ -279,6 +279,22 @@ governance:
   EXPECT_EQ(rules.For("inventory", "/shop.Inventory/Reserve").initial_backoff, 10ms);
 }
 
+TEST(GovernanceRules, DottedServiceNamesAndMethodPathsAreKeptWhole) {
+  auto parsed = ParseGovernance(Yaml(R"(
+governance:
+  client:
+    breaker:
+      rules:
+        shop.payment: {hystrix: {sleep_window_ms: 1}}
+        "/shop.v1.Payment/Charge": {kind: sre}
+)"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& overrides = parsed->client.breaker->overrides();
+  ASSERT_EQ(overrides.size(), 2u);
+  EXPECT_EQ(overrides.at("shop.payment").hystrix.sleep_window, 1ms);
+  EXPECT_EQ(overrides.at("/shop.v1.Payment/Charge").kind, BreakerKind::kSre);
+}
+
 TEST(GovernanceRules, ValuesFromEnvAndFlagLayersMayBeStrings) {
   config::Value tree = config::Value::Map{
       {"client",

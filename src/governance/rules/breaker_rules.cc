@@ -37,9 +37,11 @@ Status ParseSre(const config::Value& value, const std::string& path, SreOptions&
   return {};
 }
 
+const Keys kBreakerKeys = {"kind", "failure_codes", "hystrix", "sre"};
+
 Result<BreakerOptions> ParseBreakerOptions(const config::Value& value, const std::string& path,
                                            BreakerOptions o) {
-  auto map = MapReader::Open(value, path, {"kind", "failure_codes", "hystrix", "sre"});
+  auto map = MapReader::Open(value, path, kBreakerKeys);
   if (!map.ok()) return map.status();
   if (const config::Value* kind = map->Find("kind")) {
     std::string name;
@@ -68,7 +70,7 @@ Result<BreakerRules> ParseBreaker(const config::Value& value, const std::string&
                                   bool methods) {
   auto section = MapReader::Open(value, path, {"default", "rules"});
   if (!section.ok()) return section.status();
-  return ReadPolicyRules<BreakerOptions>(*section, methods, ParseBreakerOptions);
+  return ReadPolicyRules<BreakerOptions>(*section, methods, kBreakerKeys, ParseBreakerOptions);
 }
 
 }  // namespace micro::governance::rules_internal

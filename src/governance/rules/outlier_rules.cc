@@ -11,13 +11,13 @@ namespace {
 constexpr int kIntMax = std::numeric_limits<int>::max();
 constexpr double kDoubleMax = std::numeric_limits<double>::max();
 
+const Keys kOutlierKeys = {"consecutive_failures",  "failure_codes",        "latency_factor",
+                           "interval_ms",           "latency_min_requests", "latency_min_hosts",
+                           "base_ejection_time_ms", "max_ejection_time_ms", "max_ejection_percent"};
+
 Result<OutlierOptions> ParseOutlierOptions(const config::Value& value, const std::string& path,
                                            OutlierOptions o) {
-  auto map =
-      MapReader::Open(value, path,
-                      {"consecutive_failures", "failure_codes", "latency_factor", "interval_ms",
-                       "latency_min_requests", "latency_min_hosts", "base_ejection_time_ms",
-                       "max_ejection_time_ms", "max_ejection_percent"});
+  auto map = MapReader::Open(value, path, kOutlierKeys);
   if (!map.ok()) return map.status();
   MICRO_RETURN_IF_ERROR(map->Int("consecutive_failures", 0, kIntMax, o.consecutive_failures));
   MICRO_RETURN_IF_ERROR(map->Codes("failure_codes", o.failure_codes));
@@ -36,7 +36,8 @@ Result<OutlierOptions> ParseOutlierOptions(const config::Value& value, const std
 Result<OutlierRules> ParseOutlier(const config::Value& value, const std::string& path) {
   auto section = MapReader::Open(value, path, {"default", "rules"});
   if (!section.ok()) return section.status();
-  return ReadPolicyRules<OutlierOptions>(*section, /*methods=*/false, ParseOutlierOptions);
+  return ReadPolicyRules<OutlierOptions>(*section, /*methods=*/false, kOutlierKeys,
+                                         ParseOutlierOptions);
 }
 
 }  // namespace micro::governance::rules_internal

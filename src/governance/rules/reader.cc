@@ -23,8 +23,7 @@ Status Expected(std::string_view path, std::string_view what, const Value& got) 
                                  shown);
 }
 
-Result<MapReader> MapReader::Open(const Value& value, std::string path,
-                                  std::initializer_list<std::string_view> known) {
+Result<MapReader> MapReader::Open(const Value& value, std::string path, const Keys& known) {
   if (value.is_null()) return MapReader(nullptr, std::move(path));
   if (!value.is_map()) return Expected(path, "a map", value);
   for (const auto& [key, child] : value.as_map()) {
@@ -250,6 +249,28 @@ Status JoinMethod(const Value& node, const std::string& prefix, std::string_view
   return {};
 }
 
+// A service name's next dotted segment, rather than a rule: a non-empty map of maps none
+// of whose keys is an option.
+bool IsNamePrefix(const Value& v, const Keys& option_keys) {
+  if (!v.is_map() || v.as_map().empty()) return false;
+  for (const auto& [key, child] : v.as_map()) {
+    if (!child.is_map()) return false;
+    if (std::find(option_keys.begin(), option_keys.end(), key) != option_keys.end()) return false;
+  }
+  return true;
+}
+
+void JoinService(const Value& node, const std::string& prefix, const Keys& option_keys,
+                 std::vector<std::pair<std::string, const Value*>>& out) {
+  if (!IsNamePrefix(node, option_keys)) {
+    out.emplace_back(prefix, &node);
+    return;
+  }
+  for (const auto& [key, child] : node.as_map()) {
+    JoinService(child, prefix + "." + key, option_keys, out);
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, const Value*>> FlattenScalars(const Value& map) {
@@ -266,7 +287,8 @@ std::vector<std::pair<std::string, const Value*>> FlattenScalars(const Value& ma
 }
 
 Result<std::vector<std::pair<std::string, const Value*>>> RuleEntries(const Value& map,
-                                                                      std::string_view path) {
+                                                                      std::string_view path,
+                                                                      const Keys& option_keys) {
   std::vector<std::pair<std::string, const Value*>> out;
   if (map.is_null()) return out;
   if (!map.is_map()) return Expected(path, "a map of rules keyed by service or method", map);
@@ -274,7 +296,7 @@ Result<std::vector<std::pair<std::string, const Value*>>> RuleEntries(const Valu
     if (key.starts_with('/')) {
       MICRO_RETURN_IF_ERROR(JoinMethod(child, key, path, out));
     } else {
-      out.emplace_back(key, &child);
+      JoinService(child, key, option_keys, out);
     }
   }
   return out;

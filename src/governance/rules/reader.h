@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,11 +22,12 @@ std::string Join(std::string_view path, std::string_view key);
 // INVALID_ARGUMENT "<path>: expected <what>, got <value>".
 Status Expected(std::string_view path, std::string_view what, const config::Value& got);
 
+using Keys = std::vector<std::string_view>;
+
 class MapReader {
  public:
   // `value` must be a map (null reads as an empty map); every key must be in `known`.
-  static Result<MapReader> Open(const config::Value& value, std::string path,
-                                std::initializer_list<std::string_view> known);
+  static Result<MapReader> Open(const config::Value& value, std::string path, const Keys& known);
 
   const std::string& path() const { return path_; }
   std::string PathOf(std::string_view key) const { return Join(path_, key); }
@@ -63,18 +63,20 @@ class MapReader {
 // ({"1": {"2": 90}} -> {"1.2": 90}).
 std::vector<std::pair<std::string, const config::Value*>> FlattenScalars(const config::Value& map);
 // The entries of a rules map: a key starting with '/' joins the keys below it until it is a
-// whole method path "/package.Service/Method"; other keys are service names.
+// whole method path "/package.Service/Method"; another key is a service name, joined with
+// the keys below it while they are not `option_keys` ("shop.inventory").
 Result<std::vector<std::pair<std::string, const config::Value*>>> RuleEntries(
-    const config::Value& map, std::string_view path);
+    const config::Value& map, std::string_view path, const Keys& option_keys);
 
 // `default` + `rules` of a policy section, from its reader (opened with at least the keys
 // "default" and "rules"):
 //   <section>: {default: {...}, rules: {"<service>" | "/pkg.Svc/Method": {...}}}
 // `parse(value, path, base)` reads one options map over `base`; each rule starts from the
-// parsed default. `methods` false rejects method keys (per-node policies).
+// parsed default. `methods` false rejects method keys (per-node policies). `option_keys`
+// are the keys of one options map.
 template <typename Options, typename ParseOne>
 Result<PolicyRules<Options>> ReadPolicyRules(const MapReader& section, bool methods,
-                                             ParseOne parse) {
+                                             const Keys& option_keys, ParseOne parse) {
   Options defaults{};
   if (const config::Value* d = section.Find("default")) {
     auto parsed = parse(*d, section.PathOf("default"), Options{});
@@ -84,7 +86,7 @@ Result<PolicyRules<Options>> ReadPolicyRules(const MapReader& section, bool meth
   typename PolicyRules<Options>::Overrides overrides;
   if (const config::Value* r = section.Find("rules")) {
     std::string rules_path = section.PathOf("rules");
-    auto entries = RuleEntries(*r, rules_path);
+    auto entries = RuleEntries(*r, rules_path, option_keys);
     if (!entries.ok()) return entries.status();
     for (const auto& [key, rule] : *entries) {
       std::string rule_path = rules_path + ".\"" + key + "\"";

@@ -11,11 +11,12 @@ namespace {
 constexpr int kIntMax = std::numeric_limits<int>::max();
 constexpr double kDoubleMax = std::numeric_limits<double>::max();
 
+const Keys kRetryKeys = {"max_attempts",   "retryable_codes", "initial_backoff_ms",
+                         "max_backoff_ms", "multiplier",      "idempotent"};
+
 Result<RetryOptions> ParseRetryOptions(const config::Value& value, const std::string& path,
                                        RetryOptions o) {
-  auto map = MapReader::Open(value, path,
-                             {"max_attempts", "retryable_codes", "initial_backoff_ms",
-                              "max_backoff_ms", "multiplier", "idempotent"});
+  auto map = MapReader::Open(value, path, kRetryKeys);
   if (!map.ok()) return map.status();
   MICRO_RETURN_IF_ERROR(map->Int("max_attempts", 1, kIntMax, o.max_attempts));
   MICRO_RETURN_IF_ERROR(map->Codes("retryable_codes", o.retryable_codes));
@@ -52,7 +53,8 @@ Result<RetryConfig> ParseRetry(const config::Value& value, const std::string& pa
   auto section = MapReader::Open(value, path, {"default", "rules", "budget"});
   if (!section.ok()) return section.status();
   RetryConfig out;
-  auto rules = ReadPolicyRules<RetryOptions>(*section, /*methods=*/true, ParseRetryOptions);
+  auto rules =
+      ReadPolicyRules<RetryOptions>(*section, /*methods=*/true, kRetryKeys, ParseRetryOptions);
   if (!rules.ok()) return rules.status();
   out.rules = std::move(*rules);
   if (const config::Value* budget = section->Find("budget")) {
