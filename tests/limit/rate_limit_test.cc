@@ -153,6 +153,24 @@ TEST(RateLimitInterceptorTest, InvalidRulesNameTheField) {
   EXPECT_FALSE((*good)->Update({{.max_keys = 1}}).ok());
 }
 
+TEST(RateLimitInterceptorTest, SharedLimiterBuiltElsewhere) {
+  ManualClock clock;
+  // Stands in for a RedisLimiter: any Limiter, shared by every call the rule matches.
+  auto global = std::make_shared<TokenBucket>(Burst(2), clock);
+  auto limits = RateLimitInterceptor::Create(
+      {{.method = "/shop.Order/*", .by = LimitBy::kAll, .shared_limiter = global}}, clock);
+  ASSERT_TRUE(limits.ok()) << limits.status();
+  auto chain = ChainOf(*limits);
+  EXPECT_TRUE(Call(chain, kCreate).ok());
+  EXPECT_TRUE(Call(chain, kGet).ok());
+  EXPECT_EQ(Call(chain, kCreate).code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(global->Available(), 0);
+  EXPECT_TRUE(Call(chain, kPing).ok());
+  auto bad = RateLimitInterceptor::Create({{.by = LimitBy::kIp, .shared_limiter = global}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.status().message().starts_with("rules[0].shared_limiter:")) << bad.status();
+}
+
 TEST(RateLimitInterceptorTest, PeerIp) {
   EXPECT_EQ(RateLimitInterceptor::PeerIp("10.0.0.1:5000"), "10.0.0.1");
   EXPECT_EQ(RateLimitInterceptor::PeerIp("[::1]:80"), "::1");

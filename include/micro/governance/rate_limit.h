@@ -15,6 +15,11 @@
 //   ...
 //   (*limits)->Update(new_rules);   // hot reload; unchanged rules keep their counters
 //
+//   // one limit for the whole service, across replicas (see redis_limiter.h):
+//   std::shared_ptr<Limiter> global = RedisLimiter::Create({.key = "orders", .rate =
+//   1000}).value();
+//   {.method = "/shop.Order/*", .by = LimitBy::kAll, .shared_limiter = global}
+//
 // Thread-safety: Intercept and Update may run concurrently from any thread.
 #pragma once
 
@@ -51,6 +56,9 @@ struct RateLimitRule {
   // client can write any metadata.
   std::string ip_metadata_key;
   LimiterConfig limiter = TokenBucketOptions{};
+  // A limiter built elsewhere and used as-is instead of `limiter` — typically a RedisLimiter
+  // for a limit shared by every replica. Only with by = kAll (one limiter for the rule).
+  std::shared_ptr<Limiter> shared_limiter;
   size_t max_keys = 10000;  // kCaller / kIp: keys remembered (see KeyedLimiter)
   std::chrono::nanoseconds idle_timeout = std::chrono::minutes(10);
 

@@ -14,6 +14,7 @@ struct RateLimitInterceptor::State {
   struct Compiled {
     RateLimitRule rule;
     std::shared_ptr<KeyedLimiter> limiters;  // shared with the next State when unchanged
+    Limiter* shared = nullptr;               // rule.shared_limiter, when set
   };
   std::vector<Compiled> rules;
 };
@@ -64,6 +65,9 @@ std::string_view KeyFor(const RateLimitRule& rule, const Context& ctx, const ser
 
 Status RateLimitRule::Validate() const {
   MICRO_RETURN_IF_ERROR(internal::ValidateMethodPattern(method, "method"));
+  if (shared_limiter != nullptr && by != LimitBy::kAll) {
+    return Status::InvalidArgument("shared_limiter: only with by = all (one limiter per rule)");
+  }
   if (by == LimitBy::kCaller && caller_key.empty()) {
     return Status::InvalidArgument("caller_key: must not be empty when limiting by caller");
   }
@@ -111,7 +115,7 @@ Status RateLimitInterceptor::Update(std::vector<RateLimitRule> rules) {
         if (c.rule == rule) limiters = c.limiters;
       }
     }
-    if (!limiters) {
+    if (!limiters && rule.shared_limiter == nullptr) {
       // kMethod and kAll keep few keys; the keyed map bounds them all the same.
       limiters =
           std::make_shared<KeyedLimiter>(KeyedLimiterOptions{.limiter = rule.limiter,
@@ -119,7 +123,8 @@ Status RateLimitInterceptor::Update(std::vector<RateLimitRule> rules) {
                                                              .idle_timeout = rule.idle_timeout},
                                          clock_);
     }
-    next->rules.push_back({std::move(rule), std::move(limiters)});
+    Limiter* shared = rule.shared_limiter.get();
+    next->rules.push_back({std::move(rule), std::move(limiters), shared});
   }
   state_.store(std::move(next));
   return Status::Ok();
@@ -130,7 +135,10 @@ Status RateLimitInterceptor::Intercept(Context& ctx, const server::CallInfo& cal
   std::shared_ptr<const State> state = state_.load();
   for (const State::Compiled& c : state->rules) {
     if (!internal::MethodMatches(c.rule.method, call.method)) continue;
-    if (!c.limiters->TryAcquire(KeyFor(c.rule, ctx, call.method))) {
+    const bool admitted = c.shared != nullptr
+                              ? c.shared->TryAcquire()
+                              : c.limiters->TryAcquire(KeyFor(c.rule, ctx, call.method));
+    if (!admitted) {
       return Status::ResourceExhausted("rate limit exceeded for " + call.method.Path());
     }
   }
