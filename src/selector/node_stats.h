@@ -1,8 +1,8 @@
 // NodeTable<Stats>: per-node state of a load-aware selector, keyed by Node::id (candidate
 // pointers live only for one call). Internal to libmicro.
 //
-// Readers (Select, OnDone) share one lock and never allocate; an entry is created by the
-// first OnStart for a node. Entries of nodes that went away are pruned on insert, once
+// Readers (Select, OnStart, OnDone) share one lock and never allocate; the exclusive lock
+// is taken only by the first OnStart of a node id, to insert its entry (and prune). Entries of nodes that went away are pruned on insert, once
 // the table has grown past twice its size at the previous prune: an entry goes when no
 // call is in flight on it and no call started on it since the previous prune.
 #pragma once
