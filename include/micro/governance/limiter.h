@@ -1,6 +1,7 @@
 // Local rate limiters: how many calls may start per unit of time, decided in nanoseconds and
-// never by sleeping. Three algorithms behind one interface, a keyed limiter that keeps one
-// limiter per caller / IP / method, and a server interceptor that applies rules (below).
+// never by sleeping. Three algorithms behind one interface and a keyed limiter that keeps one
+// limiter per caller / IP / method. rate_limit.h applies them to a server as rules;
+// redis_limiter.h shares one limit across processes.
 //
 //   micro::governance::TokenBucket bucket({.rate = 10, .burst = 5});
 //   if (!bucket.TryAcquire()) return micro::Status::ResourceExhausted("slow down");
@@ -9,9 +10,6 @@
 //   micro::governance::KeyedLimiter per_user(
 //       {.limiter = micro::governance::TokenBucketOptions{.rate = 100, .burst = 20}});
 //   per_user.TryAcquire(user_id);
-//
-//   // on a server (see RateLimitInterceptor for the rules):
-//   server.Use(micro::governance::RateLimitInterceptor::Create({rule1, rule2}).value());
 //
 // Every TryAcquire is thread-safe and non-blocking. Time comes from the Clock given at
 // construction (micro::Clock::Real() by default; tests pass a ManualClock); the clock must
