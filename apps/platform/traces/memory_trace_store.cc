@@ -6,6 +6,10 @@
 
 namespace micro::platform::traces {
 
+namespace {
+constexpr size_t kMaxOperationsPerService = 1000;
+}  // namespace
+
 MemoryTraceStore::MemoryTraceStore(MemoryTraceStoreOptions options)
     : options_([&] {
         // A trace may never outgrow the whole store, or appending it would evict itself.
@@ -60,7 +64,10 @@ Result<AppendResult> MemoryTraceStore::AppendLocked(std::vector<Span> spans,
     trace.bytes += bytes;
     bytes_ += bytes;
     ++spans_;
-    operations_[span.service].insert(span.name);
+    // Span names with ids in them ("GET /users/123") must not grow this without bound.
+    if (auto& names = operations_[span.service]; names.size() < kMaxOperationsPerService) {
+      names.insert(span.name);
+    }
     trace.spans.push_back(std::move(span));
     ++result.stored;
   }
