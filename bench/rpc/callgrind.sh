@@ -20,6 +20,8 @@ BIN=$(cd "$BUILD/bin" && pwd)
 OUT=${2:-$(mktemp -d)}
 mkdir -p "$OUT"
 PAYLOAD=${PAYLOAD:-16}
+# As in run.sh: the micro server without metrics, tracing and access log by default.
+MICRO_FLAGS=${MICRO_FLAGS:-"--metrics.enabled=false --log.access=false --trace.sampler=always_off"}
 CONC=${CONC:-16}
 command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 2; }
 
@@ -125,7 +127,7 @@ profile raw-server "EchoRequest::_InternalParse" \
   "$BIN/bench-raw-server" --port "$RAW_PORT" -- \
   "$BIN/bench-raw-client" --target "127.0.0.1:$RAW_PORT" "${LOAD[@]}"
 profile micro-server "EchoRequest::_InternalParse" \
-  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" \
+  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" $MICRO_FLAGS \
   --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \
   "$BIN/bench-raw-client" --target "127.0.0.1:$MICRO_PORT" "${LOAD[@]}"
 
@@ -142,11 +144,11 @@ profile raw-client-fullstack-deadline-noretry "EchoReply::_InternalParse" \
   "$BIN/bench-raw-client" --target "127.0.0.1:$RAW_PORT" "${LOAD[@]}" \
   --channel-arg grpc.minimal_stack=0 --channel-arg grpc.enable_retries=0 --timeout-ms 10000
 profile micro-client "EchoReply::_InternalParse" \
-  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" \
+  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" $MICRO_FLAGS \
   --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \
   "$BIN/bench-micro-client" --registry "$REGISTRY" "${LOAD[@]}"
 profile micro-client-no-deadline "EchoReply::_InternalParse" \
-  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" \
+  "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" $MICRO_FLAGS \
   --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \
   "$BIN/bench-micro-client" --registry "$REGISTRY" "${LOAD[@]}" --default-timeout-ms 0
 

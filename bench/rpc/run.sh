@@ -16,6 +16,10 @@
 #                CPU-second is reported (the least disturbed by other load).
 #   MICRO_GRPC ["grpc://127.0.0.1:0?minimal_stack=1"]  the micro server's gRPC listen URL
 #   WRK [1]      0 skips the HTTP/JSON part
+#   MICRO_FLAGS ["--metrics.enabled=false --log.access=false --trace.sampler=always_off"]
+#                service flags of bench-micro-server: by default the core framework
+#                alone, as raw gRPC has no metrics, tracing or access log either (their
+#                cost is measured separately, docs/BENCHMARKS.md "Observability")
 #
 # Every process it starts is stopped by PID on exit.
 set -euo pipefail
@@ -31,6 +35,7 @@ DURATION=${DURATION:-3}
 REPEAT=${REPEAT:-2}
 MICRO_GRPC=${MICRO_GRPC:-"grpc://127.0.0.1:0?minimal_stack=1"}
 WRK=${WRK:-1}
+MICRO_FLAGS=${MICRO_FLAGS:-"--metrics.enabled=false --log.access=false --trace.sampler=always_off"}
 
 for b in micro bench-raw-server bench-raw-client bench-micro-server bench-micro-client; do
   [ -x "$BIN/$b" ] || { echo "missing $BIN/$b: run 'make bench' first" >&2; exit 2; }
@@ -58,7 +63,8 @@ wait_until 10 "$BIN/micro" services --registry "$REGISTRY"
 "$BIN/bench-raw-server" --port "$RAW_PORT" >"$WORK/raw-server.log" 2>&1 </dev/null &
 RAW_PID=$!
 PIDS+=($RAW_PID)
-"$BIN/bench-micro-server" --registry "$REGISTRY" --grpc "$MICRO_GRPC" \
+# shellcheck disable=SC2086 # MICRO_FLAGS is a list of flags
+"$BIN/bench-micro-server" --registry "$REGISTRY" --grpc "$MICRO_GRPC" $MICRO_FLAGS \
   --http "http://127.0.0.1:$HTTP_PORT" >"$WORK/micro-server.log" 2>&1 </dev/null &
 MICRO_PID=$!
 PIDS+=($MICRO_PID)

@@ -74,11 +74,13 @@ class Service::Impl {
     auto t = trace::Tracing::Create(options.trace, {.service_name = options.name,
                                                     .service_instance_id = options.id,
                                                     .service_version = options.version});
-    if (t.ok()) {
+    if (!t.ok()) {
+      tracing_error = t.status();
+    } else if (options.trace.sampler != "always_off") {
+      // A sampler that never records needs no spans: the incoming trace context still
+      // reaches the handler's outgoing calls through its Context.
       tracing = std::move(*t);
       server.Use(tracing->ServerInterceptor());
-    } else {
-      tracing_error = t.status();
     }
     // Access log and current call for log lines; its place in the chain is this line's.
     logging = std::make_unique<log_internal::ServiceLogging>(server, options.name, options.id);
