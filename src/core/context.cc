@@ -8,11 +8,16 @@ namespace micro {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// `name` is a stored (lower-case) key; `key` may be in any case. No allocation: this is
+// on every call's path (Get of x-request-id, x-micro-lane, ...).
+bool SameKey(std::string_view name, std::string_view key) {
+  if (name.size() != key.size()) return false;
+  for (size_t i = 0; i < key.size(); ++i) {
+    if (name[i] != LowerAscii(key[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -20,9 +25,7 @@ std::string Lower(std::string_view s) {
 void Metadata::Add(std::string_view key, std::string_view value) {
   // Keys from gRPC and most callers are lower-case already: copy once, then fix in place.
   auto& entry = entries_.emplace_back(std::string(key), std::string(value));
-  for (char& c : entry.first) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : entry.first) c = LowerAscii(c);
 }
 
 void Metadata::Set(std::string_view key, std::string_view value) {
@@ -31,16 +34,14 @@ void Metadata::Set(std::string_view key, std::string_view value) {
 }
 
 std::optional<std::string_view> Metadata::Get(std::string_view key) const {
-  std::string k = Lower(key);
   for (const auto& [name, value] : entries_) {
-    if (name == k) return std::string_view(value);
+    if (SameKey(name, key)) return std::string_view(value);
   }
   return std::nullopt;
 }
 
 void Metadata::Remove(std::string_view key) {
-  std::string k = Lower(key);
-  std::erase_if(entries_, [&](const Entry& e) { return e.first == k; });
+  std::erase_if(entries_, [&](const Entry& e) { return SameKey(e.first, key); });
 }
 
 bool Metadata::IsHopByHop(std::string_view key) {
