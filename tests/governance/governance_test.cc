@@ -6,6 +6,8 @@
 
 #include <micro/config/parse.h>
 
+#include "support/process.h"
+
 namespace micro::governance {
 namespace {
 
@@ -127,6 +129,25 @@ TEST(Governance, ReloadSwapsRulesAndAnInvalidReloadKeepsThem) {
   EXPECT_EQ((*g)->last_reload_status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*g)->reloads(), 2u);
   EXPECT_EQ(calls.Call(), StatusCode::kResourceExhausted);  // still the 1-call bucket
+}
+
+TEST(Governance, RedisRuleIsOneSharedLimiterKeptAcrossUnrelatedEdits) {
+  // Nothing listens on the port: the limiter serves its local fallback share (0.001/s,
+  // one call), which shows which limiter the rule uses without a Redis server.
+  std::string rule = "{method: \"*\", by: all, redis: {url: \"redis://127.0.0.1:" +
+                     std::to_string(testing::FreePort()) +
+                     "?timeout_ms=50\", key: gov, rate: 1000, fallback_rate: 0.001}}";
+  auto g = Governance::Create(Yaml("governance: {server: {rate_limit: {rules: [" + rule + "]}}}"));
+  ASSERT_TRUE(g.ok()) << g.status();
+  ServerCalls calls((*g)->rate_limit());
+  EXPECT_EQ(calls.Call(), StatusCode::kOk);
+  EXPECT_EQ(calls.Call(), StatusCode::kResourceExhausted);
+
+  // Another rule added: the Redis rule keeps its limiter (a new one would admit a call).
+  ASSERT_TRUE((*g)->Reload(Yaml("governance: {server: {rate_limit: {rules: [" + rule +
+                                ", {method: \"/x.Y/*\", token_bucket: {rate: 5}}]}}}"))
+                  .ok());
+  EXPECT_EQ(calls.Call(), StatusCode::kResourceExhausted);
 }
 
 TEST(Governance, OnlyChangedSectionsGetNewRules) {

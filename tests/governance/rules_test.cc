@@ -74,6 +74,11 @@ governance:
           max_keys: 100
           idle_timeout_ms: 60000
         - {method: "/shop.Report/*", by: all, leaky_bucket: {rate: 5, queue_depth: 2}}
+        - method: /shop.Order/*
+          by: all
+          redis: {url: "redis://10.0.0.5:6379?db=2", key: orders, rate: 1000, burst: 200,
+                  expected_processes: 4, fallback_rate: 200, lease_period_ms: 50,
+                  max_lease: 100, reconnect_min_ms: 10, reconnect_max_ms: 500}
     bulkhead:
       rules:
         - {method: /shop.Report/Build, max_concurrent: 4, max_wait_ms: 20, max_waiting: 8}
@@ -146,7 +151,7 @@ TEST(GovernanceRules, FullExampleParsesEverySection) {
 
   const ServerGovernance& s = parsed->server;
   ASSERT_TRUE(s.rate_limit);
-  ASSERT_EQ(s.rate_limit->size(), 3u);
+  ASSERT_EQ(s.rate_limit->size(), 4u);
   EXPECT_EQ(
       (*s.rate_limit)[0],
       (RateLimitRule{.method = "*", .by = LimitBy::kIp, .limiter = TokenBucketOptions{50, 100}}));
@@ -160,6 +165,19 @@ TEST(GovernanceRules, FullExampleParsesEverySection) {
   EXPECT_EQ((*s.rate_limit)[2], (RateLimitRule{.method = "/shop.Report/*",
                                                .by = LimitBy::kAll,
                                                .limiter = LeakyBucketOptions{5, 2}}));
+  EXPECT_EQ((*s.rate_limit)[3].by, LimitBy::kAll);
+  ASSERT_EQ(s.redis_limits.size(), 1u);
+  const RedisLimiterOptions& redis = s.redis_limits.at(3);
+  EXPECT_EQ(redis.url, "redis://10.0.0.5:6379?db=2");
+  EXPECT_EQ(redis.key, "orders");
+  EXPECT_EQ(redis.rate, 1000);
+  EXPECT_EQ(redis.burst, 200);
+  EXPECT_EQ(redis.expected_processes, 4);
+  EXPECT_EQ(redis.fallback_rate, 200);
+  EXPECT_EQ(redis.lease_period, 50ms);
+  EXPECT_EQ(redis.max_lease, 100);
+  EXPECT_EQ(redis.reconnect_min, 10ms);
+  EXPECT_EQ(redis.reconnect_max, 500ms);
   ASSERT_TRUE(s.bulkhead);
   ASSERT_EQ(s.bulkhead->size(), 2u);
   EXPECT_EQ((*s.bulkhead)[0],
@@ -244,6 +262,10 @@ TEST(GovernanceRules, BadValuesNameTheKeyAndWhatIsExpected) {
                          "leaky_bucket: {rate: 1}}]}}}")
                   .message(),
               HasSubstr("one limiter per rule"));
+  EXPECT_THAT(ParseError("governance: {server: {rate_limit: {rules: [{by: ip, redis: {key: k}}]}}}")
+                  .message(),
+              HasSubstr("governance.server.rate_limit.rules.0.redis: a global limit counts every "
+                        "call together: only with by: all"));
   EXPECT_THAT(ParseError("governance: {server: {rate_limit: {rules: {method: x}}}}").message(),
               HasSubstr("governance.server.rate_limit.rules: expected a list of rules"));
   EXPECT_THAT(ParseError("governance: {client: {services: {inv: {versions: {v1: -3}}}}}").message(),

@@ -35,6 +35,7 @@
 #include <micro/governance/method_breaker.h>
 #include <micro/governance/outlier.h>
 #include <micro/governance/rate_limit.h>
+#include <micro/governance/redis_limiter.h>
 #include <micro/governance/retry_interceptor.h>
 #include <micro/governance/shedder.h>
 
@@ -72,6 +73,10 @@ struct ClientGovernance {
 
 struct ServerGovernance {
   std::optional<std::vector<RateLimitRule>> rate_limit;
+  // Rules of rate_limit (by index) whose limit is one global Redis bucket (`redis:`): their
+  // shared_limiter is built from these options by Governance, which owns the connections
+  // (parsing never connects anywhere).
+  std::map<size_t, RedisLimiterOptions> redis_limits;
   std::optional<std::vector<BulkheadRule>> bulkhead;
   std::optional<ShedderInterceptorOptions> shedding;
 };

@@ -3,6 +3,7 @@
 #include <micro/governance/governance.h>
 
 #include <set>
+#include <sstream>
 
 #include <micro/log/log.h>
 #include <micro/selector/filters.h>
@@ -151,13 +152,59 @@ struct Governance::Parts {
   std::shared_ptr<RateLimitInterceptor> rate_limit;
   std::shared_ptr<ServerSwitch> rate_limit_switch;
 
+  // Global limiters of rate-limit rules with `redis:`, by their options: an edit that keeps
+  // a rule's options keeps its limiter (and its lease and connection).
+  std::map<std::string, std::shared_ptr<Limiter>> redis;
+
   client::Client* client = nullptr;
   bool server_installed = false;
   // Services whose own selector was removed: set back to the default, and kept there.
   std::set<std::string> released;
 
   void ApplySelectors(const RoutingConfig& before, const RoutingConfig& after, bool initial);
+  // The rate-limit rules of `server`, their Redis limiters built or reused.
+  Result<std::vector<RateLimitRule>> RateLimitRules(const ServerGovernance& server);
 };
+
+namespace {
+
+std::string Fingerprint(const RedisLimiterOptions& o) {
+  std::ostringstream out;
+  out << o.url << '\n'
+      << o.key << '\n'
+      << o.rate << ' ' << o.burst << ' ' << o.expected_processes << ' ' << o.fallback_rate << ' '
+      << o.lease_period.count() << ' ' << o.max_lease << ' ' << o.reconnect_min.count() << ' '
+      << o.reconnect_max.count();
+  return out.str();
+}
+
+}  // namespace
+
+Result<std::vector<RateLimitRule>> Governance::Parts::RateLimitRules(
+    const ServerGovernance& server) {
+  std::vector<RateLimitRule> rules = server.rate_limit.value_or(std::vector<RateLimitRule>{});
+  std::map<std::string, std::shared_ptr<Limiter>> used;
+  for (const auto& [index, options] : server.redis_limits) {
+    if (index >= rules.size()) continue;
+    std::string key = Fingerprint(options);
+    std::shared_ptr<Limiter>& limiter = used[key];
+    if (!limiter) {
+      if (auto it = redis.find(key); it != redis.end()) limiter = it->second;
+    }
+    if (!limiter) {
+      auto created = RedisLimiter::Create(options);
+      if (!created.ok()) {
+        return Status(created.status().code(), "governance.server.rate_limit.rules." +
+                                                   std::to_string(index) +
+                                                   ".redis: " + created.status().message());
+      }
+      limiter = std::shared_ptr<Limiter>(std::move(*created));
+    }
+    rules[index].shared_limiter = limiter;
+  }
+  redis = std::move(used);
+  return rules;
+}
 
 void Governance::Parts::ApplySelectors(const RoutingConfig& before, const RoutingConfig& after,
                                        bool initial) {
@@ -241,7 +288,9 @@ Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree
     p.bulkhead_switch = std::make_shared<ServerSwitch>(p.bulkhead);
   }
   if (c.server.rate_limit) {
-    auto limits = RateLimitInterceptor::Create(*c.server.rate_limit);
+    auto rules = p.RateLimitRules(c.server);
+    if (!rules.ok()) return rules.status();
+    auto limits = RateLimitInterceptor::Create(std::move(*rules));
     if (!limits.ok()) return limits.status();
     p.rate_limit = std::move(*limits);
     p.rate_limit_switch = std::make_shared<ServerSwitch>(p.rate_limit);
@@ -394,7 +443,9 @@ Status Governance::ApplyLocked(const GovernanceConfig& next, const config::Value
   if (p.rate_limit) {
     p.rate_limit_switch->Set(next.server.rate_limit.has_value());
     if (next.server.rate_limit && changed("server.rate_limit")) {
-      update(p.rate_limit->Update(*next.server.rate_limit), "governance.server.rate_limit");
+      auto rules = p.RateLimitRules(next.server);
+      update(rules.ok() ? p.rate_limit->Update(std::move(*rules)) : rules.status(),
+             "governance.server.rate_limit");
     }
   } else if (next.server.rate_limit) {
     added.emplace_back("server.rate_limit");

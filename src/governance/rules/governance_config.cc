@@ -44,9 +44,7 @@ Status ParseServer(const config::Value& value, const std::string& path, ServerGo
   auto server = MapReader::Open(value, path, {"rate_limit", "bulkhead", "shedding"});
   if (!server.ok()) return server.status();
   if (const config::Value* v = server->Find("rate_limit")) {
-    auto limits = rules_internal::ParseRateLimit(*v, server->PathOf("rate_limit"));
-    if (!limits.ok()) return limits.status();
-    out.rate_limit = std::move(*limits);
+    MICRO_RETURN_IF_ERROR(rules_internal::ParseRateLimit(*v, server->PathOf("rate_limit"), out));
   }
   if (const config::Value* v = server->Find("bulkhead")) {
     auto bulkheads = rules_internal::ParseBulkhead(*v, server->PathOf("bulkhead"));

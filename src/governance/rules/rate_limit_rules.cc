@@ -1,6 +1,8 @@
 // governance.server.rate_limit: {rules: [RateLimitRule...]}, each with exactly one of
-// token_bucket, sliding_window or leaky_bucket.
+// token_bucket, sliding_window, leaky_bucket or redis (one global bucket, by: all).
 #include <limits>
+#include <map>
+#include <optional>
 
 #include "governance/rules/reader.h"
 #include "governance/rules/sections.h"
@@ -12,8 +14,32 @@ namespace {
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr double kDoubleMax = std::numeric_limits<double>::max();
 
+Result<RedisLimiterOptions> ParseRedis(const config::Value& value, const std::string& path) {
+  auto map =
+      MapReader::Open(value, path,
+                      {"url", "key", "rate", "burst", "expected_processes", "fallback_rate",
+                       "lease_period_ms", "max_lease", "reconnect_min_ms", "reconnect_max_ms"});
+  if (!map.ok()) return map.status();
+  RedisLimiterOptions o;
+  MICRO_RETURN_IF_ERROR(map->String("url", o.url));
+  MICRO_RETURN_IF_ERROR(map->String("key", o.key));
+  MICRO_RETURN_IF_ERROR(map->Double("rate", 0, kDoubleMax, o.rate));
+  MICRO_RETURN_IF_ERROR(map->Int("burst", 0, kInt64Max, o.burst));
+  MICRO_RETURN_IF_ERROR(
+      map->Int("expected_processes", 1, std::numeric_limits<int>::max(), o.expected_processes));
+  MICRO_RETURN_IF_ERROR(map->Double("fallback_rate", 0, kDoubleMax, o.fallback_rate));
+  MICRO_RETURN_IF_ERROR(map->Millis("lease_period_ms", o.lease_period));
+  MICRO_RETURN_IF_ERROR(map->Int("max_lease", 0, kInt64Max, o.max_lease));
+  MICRO_RETURN_IF_ERROR(map->Millis("reconnect_min_ms", o.reconnect_min));
+  MICRO_RETURN_IF_ERROR(map->Millis("reconnect_max_ms", o.reconnect_max));
+  if (Status s = o.Validate(); !s.ok()) {
+    return Status::InvalidArgument(path + ": " + s.message());
+  }
+  return o;
+}
+
 Result<LimiterConfig> ParseLimiter(const MapReader& rule) {
-  const char* kinds[] = {"token_bucket", "sliding_window", "leaky_bucket"};
+  const char* kinds[] = {"token_bucket", "sliding_window", "leaky_bucket", "redis"};
   const char* found = nullptr;
   for (const char* kind : kinds) {
     if (!rule.Has(kind)) continue;
@@ -25,10 +51,12 @@ Result<LimiterConfig> ParseLimiter(const MapReader& rule) {
   }
   if (found == nullptr) {
     return Status::InvalidArgument(
-        rule.path() + ": a rule needs a limiter: token_bucket, sliding_window or leaky_bucket");
+        rule.path() +
+        ": a rule needs a limiter: token_bucket, sliding_window, leaky_bucket or redis");
   }
   std::string path = rule.PathOf(found);
   const config::Value& value = *rule.Find(found);
+  if (std::string_view(found) == "redis") return LimiterConfig();  // ParseRule reads it
   if (std::string_view(found) == "token_bucket") {
     auto map = MapReader::Open(value, path, {"rate", "burst"});
     if (!map.ok()) return map.status();
@@ -53,11 +81,12 @@ Result<LimiterConfig> ParseLimiter(const MapReader& rule) {
   return LimiterConfig(o);
 }
 
-Result<RateLimitRule> ParseRule(const config::Value& value, const std::string& path) {
+Result<RateLimitRule> ParseRule(const config::Value& value, const std::string& path,
+                                std::optional<RedisLimiterOptions>& redis) {
   auto map = MapReader::Open(
       value, path,
       {"method", "by", "caller_key", "per_method", "ip_metadata_key", "token_bucket",
-       "sliding_window", "leaky_bucket", "max_keys", "idle_timeout_ms"});
+       "sliding_window", "leaky_bucket", "redis", "max_keys", "idle_timeout_ms"});
   if (!map.ok()) return map.status();
   RateLimitRule rule;
   MICRO_RETURN_IF_ERROR(map->String("method", rule.method));
@@ -84,6 +113,16 @@ Result<RateLimitRule> ParseRule(const config::Value& value, const std::string& p
   rule.limiter = *limiter;
   MICRO_RETURN_IF_ERROR(map->Size("max_keys", 16, rule.max_keys));
   MICRO_RETURN_IF_ERROR(map->Nanos("idle_timeout_ms", rule.idle_timeout));
+  if (const config::Value* r = map->Find("redis")) {
+    auto options = ParseRedis(*r, map->PathOf("redis"));
+    if (!options.ok()) return options.status();
+    if (rule.by != LimitBy::kAll) {
+      return Status::InvalidArgument(map->PathOf("redis") +
+                                     ": a global limit counts every call together: only with "
+                                     "by: all");
+    }
+    redis = std::move(*options);
+  }
   if (Status s = rule.Validate(); !s.ok()) {
     return Status::InvalidArgument(path + ": " + s.message());
   }
@@ -92,20 +131,26 @@ Result<RateLimitRule> ParseRule(const config::Value& value, const std::string& p
 
 }  // namespace
 
-Result<std::vector<RateLimitRule>> ParseRateLimit(const config::Value& value,
-                                                  const std::string& path) {
+Status ParseRateLimit(const config::Value& value, const std::string& path, ServerGovernance& out) {
   auto section = MapReader::Open(value, path, {"rules"});
   if (!section.ok()) return section.status();
   std::vector<RateLimitRule> rules;
+  std::map<size_t, RedisLimiterOptions> redis_limits;
   const config::Value* list = section->Find("rules");
-  if (list == nullptr || list->is_null()) return rules;
-  if (!list->is_list()) return Expected(section->PathOf("rules"), "a list of rules", *list);
-  for (size_t i = 0; i < list->as_list().size(); ++i) {
-    auto rule = ParseRule(list->as_list()[i], section->PathOf("rules." + std::to_string(i)));
-    if (!rule.ok()) return rule.status();
-    rules.push_back(std::move(*rule));
+  if (list != nullptr && !list->is_null()) {
+    if (!list->is_list()) return Expected(section->PathOf("rules"), "a list of rules", *list);
+    for (size_t i = 0; i < list->as_list().size(); ++i) {
+      std::optional<RedisLimiterOptions> redis;
+      auto rule =
+          ParseRule(list->as_list()[i], section->PathOf("rules." + std::to_string(i)), redis);
+      if (!rule.ok()) return rule.status();
+      if (redis) redis_limits.emplace(i, std::move(*redis));
+      rules.push_back(std::move(*rule));
+    }
   }
-  return rules;
+  out.rate_limit = std::move(rules);
+  out.redis_limits = std::move(redis_limits);
+  return {};
 }
 
 }  // namespace micro::governance::rules_internal

@@ -21,8 +21,8 @@ Result<RetryConfig> ParseRetry(const config::Value& value, const std::string& pa
 Result<BreakerRules> ParseBreaker(const config::Value& value, const std::string& path,
                                   bool methods);
 Result<OutlierRules> ParseOutlier(const config::Value& value, const std::string& path);
-Result<std::vector<RateLimitRule>> ParseRateLimit(const config::Value& value,
-                                                  const std::string& path);
+// Fills out.rate_limit and out.redis_limits.
+Status ParseRateLimit(const config::Value& value, const std::string& path, ServerGovernance& out);
 Result<std::vector<BulkheadRule>> ParseBulkhead(const config::Value& value,
                                                 const std::string& path);
 Result<ShedderInterceptorOptions> ParseShedding(const config::Value& value,
