@@ -113,7 +113,7 @@ TEST(RedisLimiterTest, TwoProcessesShareOneLimitAndSurviveRedisRestarts) {
   const int64_t start_ms =
       std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count() +
-      1000;
+      1500;  // time for both clients to start and connect
   const std::string key = "micro-test:" + std::to_string(getpid()) + ":" + std::to_string(start_ms);
   std::vector<Process> clients;
   for (int i = 0; i < 2; ++i) {
