@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# What observability costs, in ONE run: the same micro echo server three times — metrics
+# and tracing off, on with 1% sampling, on with 100% sampling (spans exported as OTLP/HTTP
+# JSON to the platform's trace store) — each driven by bench-micro-client in turn.
+#
+#   bench/rpc/observability.sh BUILD_DIR [OUT_FILE]      (make bench-observability)
+#
+# Reports per configuration QPS, p50/p99 and CPU-seconds of client and server, and the
+# QPS-per-CPU-second ratio against "off" (targets: >= 0.97 at 100%, >= 0.99 at 1%).
+# Environment: PAYLOAD [16]  CONCURRENCY ["16 64"]  WARMUP [1]  DURATION [3]  REPEAT [2]
+# Every process it starts is stopped by PID on exit.
+set -euo pipefail
+
+BUILD=${1:?usage: bench/rpc/observability.sh BUILD_DIR [OUT_FILE]}
+BIN=$(cd "$BUILD/bin" && pwd)
+OUT=${2:-$BUILD/bench-observability.md}
+PAYLOAD=${PAYLOAD:-16}
+CONCURRENCY=${CONCURRENCY:-"16 64"}
+WARMUP=${WARMUP:-1}
+DURATION=${DURATION:-3}
+REPEAT=${REPEAT:-2}
+
+for b in micro bench-micro-server bench-micro-client; do
+  [ -x "$BIN/$b" ] || { echo "missing $BIN/$b: run 'make bench' first" >&2; exit 2; }
+done
+. "$(dirname "$0")/../../scripts/lib/processes.sh"
+
+PLATFORM_PORT=$(free_port)
+REGISTRY="platform://127.0.0.1:$PLATFORM_PORT"
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+"$BIN/micro" platform --port "$PLATFORM_PORT" >"$WORK/platform.log" 2>&1 </dev/null &
+PIDS+=($!)
+wait_until 10 "$BIN/micro" services --registry "$REGISTRY"
+
+# name -> service flags. The access log stays off in all three: it is logging, not
+# metrics or tracing, and would dominate (one formatted line per call).
+declare -A FLAGS=(
+  [off]="--metrics.enabled=false --trace.sampler=always_off"
+  [sample1]="--metrics.enabled=true --trace.sampler=parentbased_traceidratio --trace.ratio=0.01 --trace.endpoint=http://127.0.0.1:$PLATFORM_PORT"
+  [sample100]="--metrics.enabled=true --trace.sampler=always_on --trace.endpoint=http://127.0.0.1:$PLATFORM_PORT"
+)
+CONFIGS=(off sample1 sample100)
+declare -A SERVER_PID
+for cfg in "${CONFIGS[@]}"; do
+  # shellcheck disable=SC2086 # FLAGS holds a list of flags
+  "$BIN/bench-micro-server" --registry "$REGISTRY" --name "echo-$cfg" --http "" \
+    --grpc "grpc://127.0.0.1:0?minimal_stack=1" --log.access=false ${FLAGS[$cfg]} \
+    >"$WORK/server-$cfg.log" 2>&1 </dev/null &
+  SERVER_PID[$cfg]=$!
+  PIDS+=($!)
+done
+registered() { "$BIN/micro" services --registry "$REGISTRY" | grep -Eq "^echo-$1 +"; }
+for cfg in "${CONFIGS[@]}"; do wait_until 15 registered "$cfg"; done
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED=$SECONDS
+for round in $(seq 1 "$REPEAT"); do
+  for c in $CONCURRENCY; do
+    order=("${CONFIGS[@]}")
+    [ $((round % 2)) = 0 ] && order=(sample100 sample1 off)  # alternate who goes first
+    for cfg in "${order[@]}"; do
+      echo "== round $round: concurrency $c, $cfg" >&2
+      "$BIN/bench-micro-client" --registry "$REGISTRY" --service "echo-$cfg" \
+        --server-pid "${SERVER_PID[$cfg]}" --payload "$PAYLOAD" -c "$c" \
+        --warmup "$WARMUP" --duration "$DURATION" |
+        sed "s/^{/{\"round\":$round,\"config\":\"$cfg\",/" >>"$RESULTS"
+    done
+  done
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+ELAPSED=$((SECONDS - STARTED))
+cp "$RESULTS" "$OUT.jsonl"
+
+python3 - "$RESULTS" "$OUT" <<EOF
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def eff(r):
+    cpu = r["client_cpu_s"] + r["server_cpu_s"]
+    return r["qps"] * r["window_s"] / cpu if cpu > 0 else 0.0
+best = {}
+for r in rows:
+    key = (r["config"], r["concurrency"])
+    if key not in best or eff(r) > eff(best[key]):
+        best[key] = r
+out = []
+w = out.append
+w("machine: $(nproc) cores, load average before $LOAD_BEFORE, after $LOAD_AFTER; payload $PAYLOAD B; "
+  "$WARMUP s warmup + $DURATION s measured per point; $REPEAT round(s), best QPS per CPU-second "
+  "reported; run took $ELAPSED s.")
+w("")
+w("| conc | config | QPS | p50 µs | p99 µs | client CPU-s | server CPU-s | QPS per CPU-s | vs off | errors |")
+w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for c in sorted({k[1] for k in best}):
+    base = best.get(("off", c))
+    for cfg in ("off", "sample1", "sample100"):
+        r = best.get((cfg, c))
+        if not r:
+            continue
+        ratio = eff(r) / eff(base) if base and eff(base) else 0
+        w("| %d | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %.3f | %d |" % (
+            c, cfg, r["qps"], r["p50_us"], r["p99_us"], r["client_cpu_s"], r["server_cpu_s"],
+            eff(r), ratio, r["errors"]))
+text = "\n".join(out) + "\n"
+open(sys.argv[2], "w").write(text)
+sys.stdout.write(text)
+EOF
