@@ -203,6 +203,50 @@ TEST_F(ServiceGovernance, CanaryWeightsAndLanesRouteAndChangeLive) {
   v1.Shutdown();
 }
 
+// An Echo service whose Unary always fails with UNAVAILABLE, counting its calls.
+Status AddFailingEcho(server::Server& server, std::shared_ptr<std::atomic<int>> calls) {
+  server::Method unary{.service = testing::kEchoService,
+                       .name = "Unary",
+                       .request_prototype = &micro::test::EchoRequest::default_instance(),
+                       .response_prototype = &micro::test::EchoResponse::default_instance()};
+  unary.unary = [calls](Context&, const google::protobuf::Message&, google::protobuf::Message*) {
+    ++*calls;
+    return Status::Unavailable("broken node");
+  };
+  return server.AddMethod(unary);
+}
+
+TEST_F(ServiceGovernance, OutlierEjectionFromConfigRoutesAroundAFailingNode) {
+  auto good_opts = Options("echo", "");
+  auto bad_opts = Options("echo", "");
+  ASSERT_TRUE(good_opts.ok() && bad_opts.ok());
+  Service good(*good_opts), bad(*bad_opts);
+  auto bad_calls = std::make_shared<std::atomic<int>>(0);
+  ASSERT_TRUE(testing::AddEchoMethods(good.server()).ok());
+  ASSERT_TRUE(AddFailingEcho(bad.server(), bad_calls).ok());
+  ASSERT_TRUE(good.Start().ok() && bad.Start().ok());
+
+  auto caller_opts = Options("caller", R"(
+governance:
+  client:
+    outlier:
+      default: {consecutive_failures: 2, base_ejection_time_ms: 60000, max_ejection_percent: 50}
+)");
+  ASSERT_TRUE(caller_opts.ok()) << caller_opts.status();
+  Service caller(*caller_opts);
+  ASSERT_TRUE(caller.Start().ok());
+
+  int failed = 0;
+  for (int i = 0; i < 10; ++i) failed += CallEcho(caller.Client()) != StatusCode::kOk;
+  EXPECT_EQ(failed, 2);  // two failures in a row eject the node...
+  EXPECT_EQ(bad_calls->load(), 2);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(CallEcho(caller.Client()), StatusCode::kOk);
+  EXPECT_EQ(bad_calls->load(), 2);  // ...and it gets nothing more
+  caller.Shutdown();
+  bad.Shutdown();
+  good.Shutdown();
+}
+
 TEST_F(ServiceGovernance, BadSectionFailsStartNamingTheKey) {
   auto opts = Options("echo",
                       "governance:\n  client:\n    retry:\n      default:\n"
