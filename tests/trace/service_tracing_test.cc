@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -214,6 +217,70 @@ TEST(ServiceTracing, OutgoingCallIsAClientSpanWhoseChildIsTheDownstreamServerSpa
   EXPECT_EQ(c.Attr("net.peer.port"), std::to_string(chain.backend.port("grpc")));
   EXPECT_EQ(c.Attr("rpc.grpc.status_code"), "0");
   EXPECT_EQ(c.Attr("micro.attempt"), "1");
+}
+
+TEST(ServiceTracing, AsyncFanOutFromOneContextGivesEachCallItsOwnChildSpan) {
+  OtlpReceiver receiver;
+  const std::string registry = "memory:///trace-fanout";
+  Service backend(Options("backend", registry, receiver.endpoint()));
+  ASSERT_TRUE(testing::AddEchoMethods(backend.server()).ok());
+  ASSERT_TRUE(backend.Start().ok());
+  Service front(Options("front", registry, receiver.endpoint()));
+  server::Method fan{.service = "micro.test.Fan",
+                     .name = "Out",
+                     .request_prototype = &test::EchoRequest::default_instance(),
+                     .response_prototype = &test::EchoResponse::default_instance()};
+  // Three async calls with the handler's one Context, in flight at the same time.
+  fan.unary = [&front](Context& ctx, const google::protobuf::Message& req,
+                       google::protobuf::Message*) {
+    constexpr int kCalls = 3;
+    std::vector<test::EchoResponse> responses(kCalls);
+    std::mutex mu;
+    std::condition_variable cv;
+    int done = 0;
+    Status first_error;
+    for (int i = 0; i < kCalls; ++i) {
+      front.Client().CallAsync(ctx, "backend", testing::kEchoUnary, req, &responses[i],
+                               [&](Status s) {
+                                 std::lock_guard lock(mu);
+                                 if (!s.ok() && first_error.ok()) first_error = s;
+                                 ++done;
+                                 cv.notify_all();
+                               });
+    }
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done == kCalls; });
+    return first_error;
+  };
+  ASSERT_TRUE(front.server().AddMethod(fan).ok());
+  ASSERT_TRUE(front.Start().ok());
+
+  client::Client caller(front.registry());
+  test::EchoRequest req;
+  req.set_sleep_ms(20);  // keeps the three calls in flight together
+  test::EchoResponse resp;
+  Context ctx = Context::WithTimeout(5s);
+  ctx.trace().traceparent = kSampledParent;
+  ASSERT_TRUE(caller.Call(ctx, "front", "/micro.test.Fan/Out", req, &resp).ok());
+  front.Shutdown();
+  backend.Shutdown();
+
+  auto spans = receiver.spans();
+  auto root = Named(spans, "micro.test.Fan/Out", "front");
+  auto calls = Named(spans, "micro.test.Echo/Unary", "front");
+  auto served = Named(spans, "micro.test.Echo/Unary", "backend");
+  ASSERT_EQ(root.size(), 1u);
+  ASSERT_EQ(calls.size(), 3u);
+  ASSERT_EQ(served.size(), 3u);
+  std::set<std::string> call_ids;
+  for (const auto& c : calls) {
+    EXPECT_EQ(c.Parent(), root[0].Id());
+    call_ids.insert(c.Id());
+  }
+  EXPECT_EQ(call_ids.size(), 3u);
+  std::set<std::string> served_parents;
+  for (const auto& s : served) served_parents.insert(s.Parent());
+  EXPECT_EQ(served_parents, call_ids);  // each downstream span under its own call
 }
 
 TEST(ServiceTracing, EachAttemptOfARetriedCallIsItsOwnClientSpan) {
