@@ -192,6 +192,51 @@ TEST(GovernanceRules, FullExampleParsesEverySection) {
               ::testing::ElementsAre("/grpc.health.v1.Health/*", "/shop.Ping/*"));
 }
 
+// The example at the top of docs/governance.md, verbatim.
+constexpr char kDocsExample[] = R"(
+governance:
+  client:                                   # calls this service makes
+    selector: p2c_ewma                      # load balancing of every service ...
+    zone: eu-1                              # prefer nodes in my zone
+    services:
+      inventory:
+        selector: "consistent_hash?key=x-user-id"   # ... or of one service
+        versions: {v1: 90, v2: 10}                  # canary: 10% to v2
+    retry:
+      default: {max_attempts: 3, retryable_codes: [UNAVAILABLE], initial_backoff_ms: 25,
+                max_backoff_ms: 1000, multiplier: 2}
+      rules:
+        /shop.Order/Get: {idempotent: true}         # this method may be repeated
+        payment: {max_attempts: 1}                  # never retry calls to payment
+      budget: {ratio: 0.2}                          # retries <= 20% of calls
+    breaker:                                        # per method, around the whole call
+      default: {kind: hystrix, hystrix: {error_threshold_percent: 50, sleep_window_ms: 5000}}
+      rules:
+        /shop.Payment/Charge: {kind: sre}
+    endpoint_breaker:                               # per node, around each attempt
+      default: {hystrix: {request_volume_threshold: 10}}
+    outlier:                                        # eject misbehaving nodes
+      default: {consecutive_failures: 5, max_ejection_percent: 30}
+  server:                                   # calls this service receives
+    shedding: {cpu_threshold: 0.9}
+    bulkhead:
+      rules:
+        - {method: /shop.Report/Build, max_concurrent: 4, max_wait_ms: 20}
+    rate_limit:
+      rules:
+        - {method: "*", by: ip, token_bucket: {rate: 50, burst: 100}}
+        - {method: /shop.Order/Create, by: caller, caller_key: x-user-id,
+           sliding_window: {limit: 10, window_ms: 1000}}
+)";
+
+TEST(GovernanceRules, TheDocsExampleParses) {
+  auto parsed = ParseGovernance(Yaml(kDocsExample));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->client.retry->rules.For("payment", "/shop.Payment/Charge").max_attempts, 1);
+  EXPECT_TRUE(parsed->client.retry->rules.For("shop", "/shop.Order/Get").idempotent);
+  EXPECT_EQ(parsed->server.rate_limit->size(), 2u);
+}
+
 TEST(GovernanceRules, AbsentSectionsAreNotInstalled) {
   auto none = ParseGovernance(config::Value());
   ASSERT_TRUE(none.ok());
