@@ -138,8 +138,11 @@ TEST(ResilientClient, AsyncCallsRetryOnTheTimer) {
   cluster.at(0).bad = true;
   cluster.at(2).bad = true;
   client::Client c(cluster.registry());
-  c.Use(std::make_shared<RetryInterceptor>(
-      RetryRules({.max_attempts = 3, .initial_backoff = 1ms, .max_backoff = 5ms}), std::nullopt));
+  auto retry = std::make_shared<RetryInterceptor>(
+      RetryRules({.max_attempts = 3, .initial_backoff = 1ms, .max_backoff = 5ms}), std::nullopt);
+  auto log = std::make_shared<TriedLog>();
+  c.Use(retry);
+  c.UseAttempt(log);
   for (int i = 0; i < 10; ++i) {
     micro::test::EchoRequest req;
     req.set_message("async");
@@ -150,7 +153,14 @@ TEST(ResilientClient, AsyncCallsRetryOnTheTimer) {
                 {.idempotent = true});
     auto f = result.get_future();
     ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
-    ASSERT_TRUE(f.get().ok()) << "call " << i;
+    Status s = f.get();
+    auto tried = log->last_tried();
+    std::string seen;
+    for (const auto& t : tried) seen += t + " ";
+    ASSERT_TRUE(s.ok()) << "call " << i << ": " << s << "; retries " << retry->stats().retries
+                        << ", deadline " << retry->stats().deadline_too_close << ", not idempotent "
+                        << retry->stats().not_idempotent << ", cancelled " << ctx.cancelled()
+                        << ", tried " << seen;
     EXPECT_EQ(resp.message(), "async");
   }
 }
