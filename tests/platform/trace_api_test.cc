@@ -3,8 +3,11 @@
 // registry's token guards exports, and search, get, services and dependencies answer.
 #include <zlib.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -322,6 +325,50 @@ TEST(TraceApiPersistence, TracesSurviveAPlatformRestartWithADataDir) {
   PlatformServer bad(broken);
   Status s = bad.Start();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TraceApiConcurrency, ExportsAndReadsFromSeveralThreads) {
+  std::string dir = micro::testing::TempDir();
+  PlatformServerOptions options{.host = "127.0.0.1", .port = 0, .worker_threads = 3};
+  options.data_dir = dir;
+  options.trace_memory.max_traces = 20;  // memory evicts while SQLite keeps everything
+  PlatformServer server(options);
+  ASSERT_TRUE(server.Start().ok());
+  http::HttpClient client;
+  constexpr int kPerThread = 30;
+  auto exporter = [&](int thread) {
+    for (int i = 0; i < kPerThread; ++i) {
+      json body = json::parse(RealisticExport(NowNs()));
+      char id[33];
+      std::snprintf(id, sizeof(id), "%016x%016x", thread + 1, i + 1);
+      for (auto& rs : body["resourceSpans"]) {
+        for (auto& span : rs["scopeSpans"][0]["spans"]) span["traceId"] = id;
+      }
+      auto r = client.Post(server.address(), "/v1/traces", body.dump(), 5s);
+      EXPECT_TRUE(r.ok() && r->status == 200) << (r.ok() ? r->body : r.status().ToString());
+    }
+  };
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done.load()) {
+      auto r = client.Get(server.address(), "/v1/traces?service=checkout&limit=5", 5s);
+      EXPECT_TRUE(r.ok() && r->status == 200);
+      (void)client.Get(server.address(), "/v1/traces/dependencies", 5s);
+    }
+  });
+  std::thread a(exporter, 0), b(exporter, 1);
+  a.join();
+  b.join();
+  done = true;
+  reader.join();
+  auto stats = server.trace_store().Stats();
+  EXPECT_EQ(stats.traces, 2u * kPerThread);
+  EXPECT_EQ(stats.spans, 3u * 2 * kPerThread);
+  auto first = client.Get(server.address(), "/v1/traces/00000000000000010000000000000001", 5s);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->status, 200) << "evicted from memory, read from SQLite";
+  server.Shutdown();
   std::filesystem::remove_all(dir);
 }
 
