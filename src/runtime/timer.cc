@@ -11,22 +11,40 @@ Timer::Timer() : thread_([this] { Loop(); }) {}
 Timer::~Timer() { Shutdown(); }
 
 Timer::Id Timer::After(std::chrono::steady_clock::duration delay, Task task) {
-  auto due = std::chrono::steady_clock::now() +
-             std::max(delay, std::chrono::steady_clock::duration::zero());
+  Id id = Reserve();
+  if (id == 0) return 0;
+  return Schedule(id, delay, std::move(task)) ? id : 0;
+}
+
+Timer::Id Timer::Reserve() {
   std::lock_guard lock(mu_);
   if (stopping_) return 0;
   Id id = next_id_++;
-  bool earliest = tasks_.empty() || Key{due, id} < tasks_.begin()->first;
-  tasks_.emplace(Key{due, id}, std::move(task));
-  due_.emplace(id, due);
-  if (earliest) cv_.notify_one();
+  reserved_.insert(id);
   return id;
+}
+
+bool Timer::Schedule(Id id, std::chrono::steady_clock::duration delay, Task task) {
+  auto due = std::chrono::steady_clock::now() +
+             std::max(delay, std::chrono::steady_clock::duration::zero());
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && reserved_.erase(id) == 1) {
+      bool earliest = tasks_.empty() || Key{due, id} < tasks_.begin()->first;
+      tasks_.emplace(Key{due, id}, std::move(task));
+      due_.emplace(id, due);
+      if (earliest) cv_.notify_one();
+      return true;
+    }
+  }
+  return false;  // `task` is destroyed here, outside the lock
 }
 
 bool Timer::Cancel(Id id) {
   Task dropped;  // destroyed outside the lock: its destructor may call back into us
   {
     std::lock_guard lock(mu_);
+    if (reserved_.erase(id) == 1) return true;
     auto it = due_.find(id);
     if (it == due_.end()) return false;
     auto node = tasks_.find(Key{it->second, id});
@@ -45,6 +63,7 @@ void Timer::Shutdown() {
       stopping_ = true;
       dropped.swap(tasks_);
       due_.clear();
+      reserved_.clear();
     }
     cv_.notify_all();
     thread_.join();

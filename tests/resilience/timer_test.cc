@@ -75,3 +75,23 @@ TEST(Timer, TasksMayScheduleAndCancelFromTheTimerThread) {
 
 }  // namespace
 }  // namespace micro::runtime
+
+namespace micro::runtime {
+namespace {
+
+TEST(Timer, AReservedIdCancelledBeforeItIsScheduledNeverRuns) {
+  Timer timer;
+  std::atomic<int> ran{0};
+  Timer::Id id = timer.Reserve();
+  ASSERT_NE(id, 0u);
+  EXPECT_TRUE(timer.Cancel(id));
+  EXPECT_FALSE(timer.Schedule(id, std::chrono::milliseconds(0), [&] { ran++; }));
+  Timer::Id other = timer.Reserve();
+  EXPECT_TRUE(timer.Schedule(other, std::chrono::milliseconds(0), [&] { ran += 10; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return ran.load() == 10; }));
+  timer.Shutdown();
+  EXPECT_EQ(timer.Reserve(), 0u);
+}
+
+}  // namespace
+}  // namespace micro::runtime

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace micro::runtime {
@@ -37,8 +38,15 @@ class Timer {
   // Runs `task` once, `delay` from now (at once when delay <= 0, still on the timer
   // thread). Returns 0 and drops the task after Shutdown().
   Id After(std::chrono::steady_clock::duration delay, Task task);
-  // True when the task had not started: it is destroyed and will never run. False when it
-  // already ran, is running now, or the id is unknown (Cancel does not wait for it).
+  // Two-step form of After for owners that must know the id before the task can run
+  // (so that a concurrent Cancel always finds it): Reserve() an id, then Schedule() the
+  // task under it. Schedule returns false, dropping the task, when the id was cancelled in
+  // between or the timer shut down.
+  Id Reserve();
+  bool Schedule(Id id, std::chrono::steady_clock::duration delay, Task task);
+  // True when the task had not started (or its reserved id was not scheduled yet): it is
+  // destroyed and will never run. False when it already ran, is running now, or the id is
+  // unknown (Cancel does not wait for a running task).
   bool Cancel(Id id);
   // Stops the thread. Tasks not yet due are destroyed without running (their owners see
   // their destructors run, which is how a retry learns it will not happen); the task that
@@ -58,6 +66,7 @@ class Timer {
   std::condition_variable cv_;
   std::map<Key, Task> tasks_;
   std::unordered_map<Id, std::chrono::steady_clock::time_point> due_;
+  std::unordered_set<Id> reserved_;  // reserved, not yet scheduled
   Id next_id_ = 1;
   bool stopping_ = false;
   std::once_flag shutdown_once_;

@@ -27,9 +27,6 @@ void InterruptibleSleep(Context& ctx, std::chrono::nanoseconds delay) {
   ctx.RemoveOnCancel(handle);
 }
 
-// timer_id while the backoff is being armed (After() has not returned yet).
-constexpr runtime::Timer::Id kArming = ~runtime::Timer::Id{0};
-
 }  // namespace
 
 // One logical call in flight. Whoever finishes it calls `done` exactly once; if the
@@ -166,21 +163,24 @@ void RetryInterceptor::OnAttemptDone(const std::shared_ptr<CallState>& state, St
 void RetryInterceptor::ScheduleRetry(const std::shared_ptr<CallState>& state,
                                      std::chrono::nanoseconds delay) {
   // The backoff is owned by whoever swaps timer_id to 0: the timer task (which then sends
-  // the retry) or a cancellation (which ends the call). Once the task is handed to the
-  // timer, the call may end at any moment on another thread, so everything that touches
-  // the Context happens before, and only the state's atomics after.
-  state->timer_id.store(kArming);
+  // the retry) or a cancellation (which ends the call). The id is reserved before the
+  // task can run, so a cancellation can always cancel it. Once the task is scheduled the
+  // call may end at any moment on another thread (and its owner may go away): nothing is
+  // touched after Schedule() succeeds.
+  runtime::Timer::Id id = timer_.Reserve();
+  if (id == 0) return state->Finish(std::move(state->last));  // the timer shut down
+  state->timer_id.store(id);
   std::weak_ptr<CallState> weak = state;
   state->cancel_handle.store(state->ctx.OnCancel([this, weak] {
     auto s = weak.lock();
     if (!s) return;
     runtime::Timer::Id armed = s->timer_id.exchange(0);
     if (armed == 0) return;  // the retry already started
-    if (armed != kArming) timer_.Cancel(armed);
+    timer_.Cancel(armed);
     s->Finish(Status::Cancelled("call cancelled while waiting to retry"));
   }));
   if (state->timer_id.load() == 0) return;  // cancelled already: the call has ended
-  runtime::Timer::Id id = timer_.After(delay, [this, state] {
+  bool scheduled = timer_.Schedule(id, delay, [this, state] {
     if (state->timer_id.exchange(0) == 0) return;  // a cancellation took over
     if (uint64_t h = state->cancel_handle.exchange(0)) state->ctx.RemoveOnCancel(h);
     if (state->ctx.cancelled()) {
@@ -188,15 +188,9 @@ void RetryInterceptor::ScheduleRetry(const std::shared_ptr<CallState>& state,
     }
     Attempt(state);
   });
-  runtime::Timer::Id expected = kArming;
-  if (id != 0) {
-    // Fails when the task already ran or a cancellation took over (which could not know
-    // the id): then the task, if still pending, has nothing left to do.
-    if (!state->timer_id.compare_exchange_strong(expected, id)) timer_.Cancel(id);
-    return;
-  }
-  // The timer shut down: no retry will come. End the call unless a cancellation did.
-  if (state->timer_id.compare_exchange_strong(expected, 0)) {
+  if (scheduled) return;
+  // Refused: a cancellation took the id (and ended the call), or the timer shut down.
+  if (state->timer_id.exchange(0) != 0) {
     if (uint64_t h = state->cancel_handle.exchange(0)) state->ctx.RemoveOnCancel(h);
     state->Finish(std::move(state->last));
   }
