@@ -145,6 +145,29 @@ class GovernanceCluster : public ::testing::Test {
     return all;
   }
 
+  // `callers` threads each start a call every `period` (or as soon as the previous one
+  // returned, when it took longer), `calls` each.
+  std::vector<Reply> Paced(int callers, int calls, std::chrono::milliseconds period) {
+    std::vector<Reply> all;
+    std::mutex mu;
+    std::vector<std::thread> workers;
+    auto start = Clock::now();
+    for (int t = 0; t < callers; ++t) {
+      workers.emplace_back([&, t] {
+        auto next = start + period * t / callers;
+        for (int i = 0; i < calls; ++i) {
+          std::this_thread::sleep_until(next);
+          next += period;
+          Reply r = Call();
+          std::lock_guard lock(mu);
+          all.push_back(std::move(r));
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+    return all;
+  }
+
   static size_t CountNode(const std::vector<Reply>& replies, const std::string& node) {
     return std::count_if(replies.begin(), replies.end(),
                          [&](const Reply& r) { return r.node == node; });
@@ -168,7 +191,9 @@ class GovernanceCluster : public ::testing::Test {
 
 TEST_F(GovernanceCluster, P2cEwmaShiftsTrafficAwayFromASlowInstance) {
   StartServer(0);
-  StartServer(1, {"--fault.delay_ms=50"});
+  // 100 ms: well above what a loaded CI machine adds to the fast nodes' latency, so the
+  // share measures the selector, not the machine.
+  StartServer(1, {"--fault.delay_ms=100"});
   StartServer(2);
   ASSERT_TRUE(WaitForNodes(3)) << cluster_.Logs();
   StartCaller("governance:\n  client:\n    selector: p2c_ewma\n");
@@ -261,6 +286,7 @@ governance:
   // Kill a node a third of the way in, with calls in flight on it.
   EXPECT_TRUE(WaitFor([&] { return done.load() >= 200; }, 30s));
   servers_[1].Signal(SIGKILL);
+  EXPECT_TRUE(servers_[1].Wait(5s).has_value());
   for (auto& w : workers) w.join();
 
   ASSERT_EQ(all.size(), 600u);
@@ -284,7 +310,7 @@ std::chrono::microseconds P99(const std::vector<Reply>& replies) {
 }
 
 TEST_F(GovernanceCluster, OverloadIsShedWithResourceExhaustedAndAcceptedLatencyHolds) {
-  // Capacity: 4 calls of 20 ms at once = 200 calls/s. The bulkhead admits the 4 and
+  // Capacity: 4 calls of 40 ms at once = 100 calls/s. The bulkhead admits the 4 and
   // rejects the rest at once instead of queueing them.
   std::string config = Write("server.yaml", R"(
 governance:
@@ -293,33 +319,17 @@ governance:
       rules: [{method: "*", max_concurrent: 4, max_wait_ms: 0}]
 )");
   StartServer(0,
-              {"--config", config, "--workers", "32", "--fault.capacity=4", "--fault.delay_ms=20"});
+              {"--config", config, "--workers", "32", "--fault.capacity=4", "--fault.delay_ms=40"});
   ASSERT_TRUE(WaitForNodes(1)) << cluster_.Logs();
   StartCaller("");
 
-  // Unloaded: 2 callers, well below capacity.
-  auto unloaded = Load(2, 50);
+  // Unloaded: 3 callers, below capacity.
+  auto unloaded = Load(3, 40);
   for (const auto& r : unloaded) ASSERT_TRUE(r.status.ok()) << r.status;
   auto base_p99 = P99(unloaded);
 
-  // 3x: 12 callers, each starting a call every 20 ms (600/s offered) for 2 s.
-  std::vector<Reply> loaded;
-  std::mutex mu;
-  std::vector<std::thread> workers;
-  auto start = Clock::now();
-  for (int t = 0; t < 12; ++t) {
-    workers.emplace_back([&, t] {
-      auto next = start + std::chrono::milliseconds(t * 20 / 12);
-      for (int i = 0; i < 100; ++i) {
-        std::this_thread::sleep_until(next);
-        next += 20ms;
-        Reply r = Call();
-        std::lock_guard lock(mu);
-        loaded.push_back(std::move(r));
-      }
-    });
-  }
-  for (auto& w : workers) w.join();
+  // 3x: 12 callers, each starting a call every 40 ms (300/s offered) for 2 s.
+  auto loaded = Paced(12, 50, 40ms);
 
   size_t ok = 0, shed = 0, other = 0;
   for (const auto& r : loaded) {
@@ -343,6 +353,22 @@ governance:
   // No crash: the server still answers.
   EXPECT_FALSE(servers_[0].Wait(0ms).has_value());
   EXPECT_TRUE(Call().status.ok());
+}
+
+// The control: the same server and load without the bulkhead queue the excess for the 4
+// slots, and the latency of every call grows with the queue — what the test above guards.
+TEST_F(GovernanceCluster, OverloadWithoutSheddingQueuesAndLatencyGrows) {
+  StartServer(0, {"--workers", "32", "--fault.capacity=4", "--fault.delay_ms=40"});
+  ASSERT_TRUE(WaitForNodes(1)) << cluster_.Logs();
+  StartCaller("");
+  auto unloaded = Load(3, 40);
+  auto base_p99 = P99(unloaded);
+  auto loaded = Paced(12, 30, 40ms);
+  for (const auto& r : loaded) ASSERT_TRUE(r.status.ok()) << r.status;
+  auto loaded_p99 = P99(loaded);
+  std::cerr << "no shedding: unloaded p99 " << base_p99.count() << " us, loaded p99 "
+            << loaded_p99.count() << " us\n";
+  EXPECT_GT(loaded_p99.count(), 2 * base_p99.count());
 }
 
 }  // namespace
