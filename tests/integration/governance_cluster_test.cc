@@ -328,6 +328,11 @@ void GovernanceCluster::OverloadIsShed(const std::string& server_yaml) {
   ASSERT_TRUE(WaitForNodes(1)) << cluster_.Logs();
   StartCaller("");
 
+  // Warm-up at capacity: connections are up, and the shedder has seen what the server
+  // carries (its estimate grows from 1 by about one call per bucket while it learns;
+  // calls it sheds meanwhile are not measured).
+  Load(4, 15);
+
   // Unloaded: 3 callers, below capacity.
   auto unloaded = Load(3, 40);
   for (const auto& r : unloaded) ASSERT_TRUE(r.status.ok()) << r.status;
@@ -377,7 +382,7 @@ TEST_F(GovernanceCluster, OverloadIsShedByTheAdaptiveShedderAndAcceptedLatencyHo
   OverloadIsShed(R"(
 governance:
   server:
-    shedding: {cpu_threshold: 0.01, window_ms: 2000, buckets: 20}
+    shedding: {cpu_threshold: 0.01}
 )");
 }
 
@@ -387,6 +392,7 @@ TEST_F(GovernanceCluster, OverloadWithoutSheddingQueuesAndLatencyGrows) {
   StartServer(0, {"--workers", "32", "--fault.capacity=4", "--fault.delay_ms=40"});
   ASSERT_TRUE(WaitForNodes(1)) << cluster_.Logs();
   StartCaller("");
+  Load(4, 15);  // warm-up, as above
   auto unloaded = Load(3, 40);
   auto base_p99 = P99(unloaded);
   auto loaded = Paced(12, 30, 40ms);
