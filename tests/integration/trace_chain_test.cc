@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -81,7 +82,11 @@ class TraceChain : public ::testing::Test {
   void TearDown() override {
     client_.reset();
     for (auto& [name, p] : services_) p.Signal(SIGTERM);
-    for (auto& [name, p] : services_) p.Wait(10s);
+    // A clean exit on SIGTERM: graceful shutdown (last export included), and under the
+    // sanitizers no report from the service processes.
+    for (auto& [name, p] : services_) {
+      EXPECT_EQ(p.Wait(15s), std::optional<int>(0)) << name << ":\n" << p.Log();
+    }
     platform_.Signal(SIGTERM);
     platform_.Wait(10s);
     RunCommand("rm -rf " + dir_);
