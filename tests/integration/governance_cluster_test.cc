@@ -205,7 +205,9 @@ TEST_F(GovernanceCluster, P2cEwmaShiftsTrafficAwayFromASlowInstance) {
   StartServer(1, {"--fault.delay_ms=100"});
   StartServer(2);
   ASSERT_TRUE(WaitForNodes(3)) << cluster_.Logs();
-  StartCaller("governance:\n  client:\n    selector: p2c_ewma\n");
+  // tau 1 s (default 10 s): a latency peak of a fast node (a loaded machine, a sanitizer)
+  // is forgotten within the test, as it would be within 10 s in production.
+  StartCaller("governance:\n  client:\n    selector: \"p2c_ewma?tau_ms=1000\"\n");
 
   auto replies = Load(/*threads=*/6, /*per_thread=*/100);
   ASSERT_EQ(replies.size(), 600u);
@@ -337,7 +339,13 @@ void GovernanceCluster::OverloadIsShed(const std::string& server_yaml, int capac
 
   // Unloaded: below capacity.
   auto unloaded = Load(capacity * 3 / 4, 40);
-  for (const auto& r : unloaded) ASSERT_TRUE(r.status.ok()) << r.status;
+  // An adaptive shedder may still turn a few away while its estimate settles.
+  size_t unloaded_ok = 0;
+  for (const auto& r : unloaded) {
+    ASSERT_TRUE(r.status.ok() || r.status.code() == StatusCode::kResourceExhausted) << r.status;
+    unloaded_ok += r.status.ok();
+  }
+  ASSERT_GE(unloaded_ok, unloaded.size() * 9 / 10) << Summary(unloaded);
   auto base_p99 = P99(unloaded);
 
   // 3x: 3 x capacity callers, each starting a call every 40 ms, for 2 s.
