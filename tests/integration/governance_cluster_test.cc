@@ -334,8 +334,8 @@ void GovernanceCluster::OverloadIsShed(const std::string& server_yaml, int capac
 
   // Warm-up at capacity: connections are up, and the shedder has seen what the server
   // carries (its estimate grows from 1 by about one call per bucket while it learns;
-  // calls it sheds meanwhile are not measured). Paced, so that it lasts 1 s.
-  Paced(capacity, 25, 40ms);
+  // calls it sheds meanwhile are not measured). Paced, so that it lasts 2 s.
+  Paced(capacity, 50, 40ms);
 
   // Unloaded: below capacity.
   auto unloaded = Load(capacity * 3 / 4, 40);
