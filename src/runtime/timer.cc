@@ -85,8 +85,10 @@ void Timer::Loop() {
       continue;
     }
     auto first = tasks_.begin();
-    if (first->first.first > std::chrono::steady_clock::now()) {
-      cv_.wait_until(lock, first->first.first);
+    // A copy: the task (and its key) may be cancelled while this thread waits.
+    const auto due = first->first.first;
+    if (due > std::chrono::steady_clock::now()) {
+      cv_.wait_until(lock, due);
       continue;
     }
     Task task = std::move(first->second);
