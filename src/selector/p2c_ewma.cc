@@ -102,7 +102,9 @@ class P2cEwma final : public Selector {
         if (!p.seen.load(std::memory_order_relaxed) || rtt > ewma) {
           ewma = rtt;
         } else {
-          ewma = ewma * w + rtt * (1 - w);
+          // `ewma` already holds w x the stored average: add the sample's share only
+          // (decaying it by w again would forget the past at twice the rate tau says).
+          ewma = ewma + rtt * (1 - w);
         }
         p.ewma_ns.store(ewma, std::memory_order_relaxed);
         p.stamp_ns.store(now, std::memory_order_relaxed);
