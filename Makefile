@@ -7,14 +7,14 @@
 #   make test-tsan   the suite under ThreadSanitizer
 #   make bench       build the benchmarks (run them as docs/BENCHMARKS.md says)
 #   make bench-rpc   build, then run the RPC benchmark (micro vs raw gRPC, HTTP/JSON under wrk)
-#   make bench-observability   build, then measure metrics + tracing on (1%, 100%) vs off
+#   make bench-chains  build, then measure metrics + tracing (1%, 100%) and governance vs none
 
 JOBS ?= 2
 BUILD ?= build
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure -j$(JOBS)
 
-.PHONY: all setup build demo test test-asan test-tsan bench bench-rpc bench-observability format clean
+.PHONY: all setup build demo test test-asan test-tsan bench bench-rpc bench-chains format clean
 
 all: build
 
@@ -50,8 +50,8 @@ bench: setup
 bench-rpc: bench
 	bench/rpc/run.sh build-bench build-bench/bench-rpc.md
 
-bench-observability: bench
-	bench/rpc/observability.sh build-bench build-bench/bench-observability.md
+bench-chains: bench
+	bench/rpc/chains.sh build-bench build-bench/bench-chains.md
 
 format:
 	git ls-files '*.h' '*.cc' | xargs clang-format -i

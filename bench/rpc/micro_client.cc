@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <micro/client/client.h>
+#include <micro/config/config.h>
+#include <micro/governance/governance.h>
 #include <micro/registry/registry.h>
 #include <CLI/CLI.hpp>
 
@@ -76,6 +78,10 @@ int main(int argc, char** argv) {
   app.add_option("--default-timeout-ms", default_timeout_ms,
                  "the client's default timeout (0: calls without a deadline have none)")
       ->capture_default_str();
+  std::string config_file;
+  app.add_option("--config", config_file,
+                 "YAML file whose `governance` section is installed on the client "
+                 "(docs/governance.md)");
   rpcbench::AddFlags(app, options);
   CLI11_PARSE(app, argc, argv);
 
@@ -87,6 +93,24 @@ int main(int argc, char** argv) {
   client_options.default_timeout = std::chrono::milliseconds(default_timeout_ms);
   micro::client::Client client(std::shared_ptr<micro::registry::Registry>(std::move(*registry)),
                                client_options);
+  // The client policies of a `governance` section, as a Service's Client() would get them.
+  std::unique_ptr<micro::governance::Governance> governance;
+  auto install = [&]() -> micro::Status {
+    auto config =
+        micro::config::Config::Load({.file = config_file, .env_prefix = "", .watch = false});
+    if (!config.ok()) return config.status();
+    auto created = micro::governance::Governance::FromConfig(
+        std::shared_ptr<micro::config::Config>(std::move(*config)), client_options.selector);
+    if (!created.ok()) return created.status();
+    governance = std::move(*created);
+    return governance->InstallClient(client);
+  };
+  if (!config_file.empty()) {
+    if (micro::Status s = install(); !s.ok()) {
+      std::fprintf(stderr, "bench-micro-client: %s\n", s.ToString().c_str());
+      return 2;
+    }
+  }
   bench::EchoClient echo(client, service);
 
   bench::EchoRequest request;

@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# What observability costs, in ONE run: the same micro echo server three times — metrics
-# and tracing off, on with 1% sampling, on with 100% sampling (spans exported as OTLP/HTTP
-# JSON to the platform's trace store) — each driven by bench-micro-client in turn.
+# What the middleware chains cost, in ONE run: the same micro echo server four times,
+# each driven by bench-micro-client in turn —
+#   off        no metrics, no tracing, no governance (the core framework)
+#   sample1    metrics + tracing at 1% sampling, spans exported as OTLP/HTTP JSON to the
+#              platform's trace store
+#   sample100  metrics + tracing at 100% sampling
+#   governance the full default governance chain on client and server (bench/rpc/
+#              governance.yaml: method breaker, retry with budget, endpoint breaker,
+#              outlier ejection, p2c_ewma; shedder, bulkhead, rate limit), no metrics/tracing
 #
-#   bench/rpc/observability.sh BUILD_DIR [OUT_FILE]      (make bench-observability)
+#   bench/rpc/chains.sh BUILD_DIR [OUT_FILE]      (make bench-chains)
 #
 # Reports per configuration QPS, p50/p99 and CPU-seconds of client and server, and the
-# QPS-per-CPU-second ratio against "off" (targets: >= 0.97 at 100%, >= 0.99 at 1%).
+# QPS-per-CPU-second ratio against "off" (targets: >= 0.97 at 100% sampling, >= 0.99 at
+# 1%, >= 0.95 with governance).
 # Environment: PAYLOAD [16]  CONCURRENCY ["16 64"]  WARMUP [1]  DURATION [3]  REPEAT [2]
 # Every process it starts is stopped by PID on exit.
 set -euo pipefail
 
 BUILD=${1:?usage: bench/rpc/observability.sh BUILD_DIR [OUT_FILE]}
 BIN=$(cd "$BUILD/bin" && pwd)
-OUT=${2:-$BUILD/bench-observability.md}
+OUT=${2:-$BUILD/bench-chains.md}
+HERE=$(cd "$(dirname "$0")" && pwd)
 PAYLOAD=${PAYLOAD:-16}
 CONCURRENCY=${CONCURRENCY:-"16 64"}
 WARMUP=${WARMUP:-1}
@@ -33,14 +41,16 @@ RESULTS="$WORK/results.jsonl"
 PIDS+=($!)
 wait_until 10 "$BIN/micro" services --registry "$REGISTRY"
 
-# name -> service flags. The access log stays off in all three: it is logging, not
-# metrics or tracing, and would dominate (one formatted line per call).
+# name -> service flags. The access log stays off everywhere: it is logging, not metrics,
+# tracing or governance, and would dominate (one formatted line per call).
 declare -A FLAGS=(
   [off]="--metrics.enabled=false --trace.sampler=always_off"
   [sample1]="--metrics.enabled=true --trace.sampler=parentbased_traceidratio --trace.ratio=0.01 --trace.endpoint=http://127.0.0.1:$PLATFORM_PORT"
   [sample100]="--metrics.enabled=true --trace.sampler=always_on --trace.endpoint=http://127.0.0.1:$PLATFORM_PORT"
+  [governance]="--metrics.enabled=false --trace.sampler=always_off --config $HERE/governance.yaml"
 )
-CONFIGS=(off sample1 sample100)
+declare -A CLIENT_FLAGS=([governance]="--config $HERE/governance.yaml")
+CONFIGS=(off sample1 sample100 governance)
 declare -A SERVER_PID
 for cfg in "${CONFIGS[@]}"; do
   # shellcheck disable=SC2086 # FLAGS holds a list of flags
@@ -58,10 +68,11 @@ STARTED=$SECONDS
 for round in $(seq 1 "$REPEAT"); do
   for c in $CONCURRENCY; do
     order=("${CONFIGS[@]}")
-    [ $((round % 2)) = 0 ] && order=(sample100 sample1 off)  # alternate who goes first
+    [ $((round % 2)) = 0 ] && order=(governance sample100 sample1 off)  # alternate who goes first
     for cfg in "${order[@]}"; do
       echo "== round $round: concurrency $c, $cfg" >&2
-      "$BIN/bench-micro-client" --registry "$REGISTRY" --service "echo-$cfg" \
+      # shellcheck disable=SC2086 # CLIENT_FLAGS holds a list of flags
+      "$BIN/bench-micro-client" --registry "$REGISTRY" --service "echo-$cfg" ${CLIENT_FLAGS[$cfg]:-} \
         --server-pid "${SERVER_PID[$cfg]}" --payload "$PAYLOAD" -c "$c" \
         --warmup "$WARMUP" --duration "$DURATION" |
         sed "s/^{/{\"round\":$round,\"config\":\"$cfg\",/" >>"$RESULTS"
@@ -93,7 +104,7 @@ w("| conc | config | QPS | p50 µs | p99 µs | client CPU-s | server CPU-s | QPS
 w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for c in sorted({k[1] for k in best}):
     base = best.get(("off", c))
-    for cfg in ("off", "sample1", "sample100"):
+    for cfg in ("off", "sample1", "sample100", "governance"):
         r = best.get((cfg, c))
         if not r:
             continue
