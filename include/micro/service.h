@@ -26,6 +26,7 @@
 #include <micro/client/client.h>
 #include <micro/config/config.h>
 #include <micro/core/result.h>
+#include <micro/debug/debug.h>
 #include <micro/registry/registry.h>
 #include <micro/server/health.h>
 #include <micro/server/server.h>
@@ -62,6 +63,9 @@ struct ServiceOptions {
   // metrics.enabled: RPC metrics on the server and the client, process and worker-pool
   // metrics, and GET /metrics on the HTTP port (docs/metrics.md).
   bool metrics_enabled = true;
+  // debug.enabled, debug.token, debug.rpcz_size: GET /debug/{vars,config,rpcz,status} on the
+  // HTTP port; on by default only when HTTP listens on loopback (docs/debug.md).
+  debug::DebugOptions debug;
 
   // The whole layered configuration the options were read from (FromArgs sets it), so
   // handlers can read their own keys — and watch them — from the same file, env and flags.
@@ -70,7 +74,8 @@ struct ServiceOptions {
   // Reads the options through micro::config, layered: these defaults < --config FILE
   // (YAML/JSON) < env MICRO_* < flags. Keys: name, version, id, registry, grpc, http,
   // advertise, metadata.KEY, ttl, heartbeat, drain.timeout, drain.grace (durations such as
-  // "10s" or "250ms"), workers, request.limit, selector, metrics.enabled. `--help` yields a
+  // "10s" or "250ms"), workers, request.limit, selector, metrics.enabled, debug.enabled,
+  // debug.token, debug.rpcz_size. `--help` yields a
   // Status whose message is the usage text (code CANCELLED); a bad value names its key and
   // layer.
   static Result<ServiceOptions> FromArgs(int argc, const char* const* argv,

@@ -35,6 +35,9 @@ constexpr Key kKeys[] = {
     {"request.limit", "BYTES", "largest request accepted"},
     {"selector", "NAME", "load balancing of outgoing calls: round_robin, random"},
     {"metrics.enabled", "BOOL", "RPC/process metrics and GET /metrics (default true)"},
+    {"debug.enabled", "BOOL", "GET /debug/* pages (default: on when HTTP listens on loopback)"},
+    {"debug.token", "TOKEN", "the /debug/* pages need 'Authorization: Bearer TOKEN'"},
+    {"debug.rpcz_size", "N", "recent calls /debug/rpcz keeps (default 256)"},
     {"trace.sampler", "NAME",
      "always_on, always_off, traceidratio, parentbased_traceidratio, parentbased_always_on "
      "(default)"},
@@ -111,6 +114,8 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
               {"selector", d.client.selector},
               {"trace", TraceDefaults(d.trace)},
               {"metrics.enabled", d.metrics_enabled},
+              {"debug.token", d.debug.token},
+              {"debug.rpcz_size", static_cast<int64_t>(d.debug.rpcz_size)},
           },
       .file = ConfigFile(args),
       .args = args,
@@ -149,6 +154,13 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
   read("trace.ratio", o.trace.ratio);
   read("trace.endpoint", o.trace.endpoint);
   read("metrics.enabled", o.metrics_enabled);
+  read("debug.token", o.debug.token);
+  read("debug.rpcz_size", o.debug.rpcz_size);
+  if (error.ok() && !c.SourceOf("debug.enabled").empty()) {  // unset: decided by the HTTP host
+    bool debug_enabled = false;
+    read("debug.enabled", debug_enabled);
+    o.debug.enabled = debug_enabled;
+  }
   if (!error.ok()) return error;
   if (o.name.empty()) return Status::InvalidArgument("a service name is required (--name)");
   if (o.ttl <= o.heartbeat_interval) {

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include <micro/debug/debug.h>
 #include <micro/governance/governance.h>
 #include <micro/log/log.h>
 #include <micro/server/builtin.h>
@@ -82,6 +83,18 @@ class Service::Impl {
       tracing = std::move(*t);
       server.Use(tracing->ServerInterceptor());
     }
+    // Recent calls for /debug/rpcz: inside tracing, so that a record carries its trace id.
+    // By default only where no one else can reach them (HTTP listening on loopback).
+    bool debug_on = false;
+    if (!options.http_listen.empty()) {
+      auto http_url = Url::Parse(options.http_listen);
+      debug_on = options.debug.enabled.value_or(http_url.ok() && http_url->hosts.size() == 1 &&
+                                                debug::IsLoopbackHost(http_url->hosts[0].host));
+    }
+    if (debug_on) {
+      rpcz = std::make_shared<debug::Rpcz>(options.debug.rpcz_size);
+      server.Use(rpcz);
+    }
     // Access log and current call for log lines; its place in the chain is this line's.
     logging = std::make_unique<log_internal::ServiceLogging>(server, options.name, options.id);
     // The `governance` section (docs/governance.md): server policies here, client ones on
@@ -93,6 +106,10 @@ class Service::Impl {
     } else {
       governance_error = g.status();
     }
+  }
+
+  ~Impl() {
+    if (debug) debug->Detach();  // copies of its routes may outlive this service
   }
 
   ServiceOptions options;
@@ -114,6 +131,8 @@ class Service::Impl {
   Status metrics_error;
   std::unique_ptr<trace::Tracing> tracing;  // exports on Shutdown
   Status tracing_error;
+  std::shared_ptr<debug::Rpcz> rpcz;  // null when the /debug pages are off
+  std::shared_ptr<debug::DebugPages> debug;
   // Last: destroyed first, so that its config watch never sees a dead client.
   std::unique_ptr<governance::Governance> governance;
   Status governance_error;
@@ -161,6 +180,21 @@ Status Service::Start() {
   for (const auto& m : s.server.Methods()) s.health.AddService(m->service);
   MICRO_RETURN_IF_ERROR(server::AddHealthService(s.server, s.health));
   MICRO_RETURN_IF_ERROR(server::AddReflectionService(s.server));
+
+  if (s.rpcz) {  // the /debug pages are on
+    s.debug = debug::DebugPages::Create({.service = s.options.name,
+                                         .version = s.options.version,
+                                         .id = s.options.id,
+                                         .registry = s.options.registry,
+                                         .server = &s.server,
+                                         .health = &s.health,
+                                         .config = s.options.config,
+                                         .rpcz = s.rpcz,
+                                         .token = s.options.debug.token});
+    s.debug->AddRoutes();
+  } else {
+    debug::DebugPages::RemoveRoutes();  // not another service's, left in the process-wide list
+  }
 
   std::string listen_host;
   for (const std::string& url : {s.options.grpc_listen, s.options.http_listen}) {
