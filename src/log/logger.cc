@@ -195,6 +195,9 @@ struct State {
   std::atomic<int> format{static_cast<int>(Format::kJson)};  // resolved
   std::shared_ptr<spdlog::logger> bridge;                    // set once, under configure_mu
   std::atomic<spdlog::logger*> bridge_raw{nullptr};          // for SetLevel from any thread
+  // spdlog's default logger before the bridge replaced it, kept alive (another thread may
+  // still use its raw pointer) and reachable, so leak checkers do not report it.
+  std::shared_ptr<spdlog::logger> replaced_default;
 };
 
 // Never destroyed: lines may be written while statics are torn down.
@@ -226,9 +229,7 @@ Format Resolve(Format requested, const Output& out) {
 // Routes spdlog's default logger here (once), and flushes at exit.
 void InstallBridgeLocked(State& s) {
   if (s.bridge) return;
-  // The previous default logger stays alive: another thread may be using its raw pointer.
-  static auto* previous = new std::shared_ptr<spdlog::logger>(spdlog::default_logger());
-  (void)previous;
+  s.replaced_default = spdlog::default_logger();
   s.bridge = std::make_shared<spdlog::logger>("", std::make_shared<BridgeSink>());
   s.bridge->set_level(ToSpdlog(static_cast<Level>(internal::g_min_level.load())));
   spdlog::set_default_logger(s.bridge);
