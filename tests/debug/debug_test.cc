@@ -91,13 +91,24 @@ TEST(DebugPages, EachPageIsJsonWithWhatAUserLooksFor) {
   ASSERT_TRUE(service);
   WarmUp(*service);
   for (int i = 0; i < 5; ++i) Call(*service);
+  {  // one over the HTTP/JSON transport
+    http::HttpClient client;
+    auto r = client.Post("127.0.0.1:" + std::to_string(service->port("http")), testing::kEchoUnary,
+                         R"({"message":"over http"})", 5s);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, 200) << r->body;
+  }
   Call(*service, StatusCode::kInvalidArgument);
 
   json rpcz = GetJson(*service, "/debug/rpcz");
   ASSERT_TRUE(rpcz["calls"].is_array()) << rpcz;
-  int ok = 0, invalid = 0;
+  int ok = 0, invalid = 0, over_http = 0;
   for (const json& c : rpcz["calls"]) {
     if (c["method"] != testing::kEchoUnary) continue;
+    if (c["transport"] == "http") {
+      ++over_http;
+      continue;
+    }
     EXPECT_EQ(c["transport"], "grpc");
     EXPECT_GE(c["duration_us"].get<double>(), 0);
     EXPECT_FALSE(c["start"].get<std::string>().empty());
@@ -109,6 +120,7 @@ TEST(DebugPages, EachPageIsJsonWithWhatAUserLooksFor) {
   }
   EXPECT_GE(ok, 5 + 1) << rpcz.dump(2);  // + the warm-up
   EXPECT_EQ(invalid, 1) << rpcz.dump(2);
+  EXPECT_EQ(over_http, 1) << rpcz.dump(2);
   EXPECT_EQ(rpcz["calls"][0]["code"], "INVALID_ARGUMENT") << "newest first";
   EXPECT_EQ(rpcz["capacity"], 256);
 
@@ -146,7 +158,7 @@ TEST(DebugPages, EachPageIsJsonWithWhatAUserLooksFor) {
   EXPECT_GE(status["workers"]["queue_depth"].get<int>(), 0);
   EXPECT_TRUE(status["registry"]["url"].get<std::string>().starts_with("memory://"));
   EXPECT_TRUE(status["registry"].contains("ready"));
-  EXPECT_GE(status["calls_handled"].get<int>(), 7);
+  EXPECT_GE(status["calls_handled"].get<int>(), 8);
   service->Shutdown();
 }
 
