@@ -23,7 +23,7 @@ std::string LayerOf(const std::string& source) {
 }
 
 // Strings lose any enc(...), URL password, bearer token or key=secret they hold.
-nlohmann::json ToJson(const config::Value& v) {
+nlohmann::json ToJson(const config::Value& v, bool* redacted) {
   using Kind = config::Value::Kind;
   switch (v.kind()) {
     case Kind::kNull:
@@ -36,18 +36,26 @@ nlohmann::json ToJson(const config::Value& v) {
       return v.as_double();
     case Kind::kString: {
       std::string scrubbed;
-      if (log::internal::ScrubSecrets(v.as_string(), scrubbed)) return scrubbed;
+      if (log::internal::ScrubSecrets(v.as_string(), scrubbed)) {
+        *redacted = true;
+        return scrubbed;
+      }
       return v.as_string();
     }
     case Kind::kList: {
       nlohmann::json a = nlohmann::json::array();
-      for (const auto& e : v.as_list()) a.push_back(ToJson(e));
+      for (const auto& e : v.as_list()) a.push_back(ToJson(e, redacted));
       return a;
     }
     case Kind::kMap: {
       nlohmann::json o = nlohmann::json::object();
       for (const auto& [k, e] : v.as_map()) {
-        o[k] = log::internal::IsSecretKey(k) ? nlohmann::json(kRedacted) : ToJson(e);
+        if (log::internal::IsSecretKey(k)) {
+          *redacted = true;
+          o[k] = kRedacted;
+        } else {
+          o[k] = ToJson(e, redacted);
+        }
       }
       return o;
     }
@@ -70,10 +78,10 @@ std::string RenderConfig(const config::Config* config) {
       // A secret that is empty says "not set", which is worth seeing and gives nothing away.
       bool empty = value->kind() == config::Value::Kind::kString && value->as_string().empty();
       std::string source = config->SourceOf(key);
-      keys[key] = {{"value", secret && !empty ? nlohmann::json(kRedacted) : ToJson(*value)},
-                   {"source", source},
-                   {"layer", LayerOf(source)}};
-      if (secret && !empty) keys[key]["redacted"] = true;
+      bool redacted = secret && !empty;
+      nlohmann::json shown = redacted ? nlohmann::json(kRedacted) : ToJson(*value, &redacted);
+      keys[key] = {{"value", std::move(shown)}, {"source", source}, {"layer", LayerOf(source)}};
+      if (redacted) keys[key]["redacted"] = true;
     }
     Status last = config->LastReloadStatus();
     page["last_reload"] = last.ok() ? "OK" : last.ToString();

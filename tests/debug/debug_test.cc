@@ -149,6 +149,8 @@ TEST(DebugPages, EachPageIsJsonWithWhatAUserLooksFor) {
   EXPECT_EQ(keys["debug.token"]["value"], "[REDACTED]");
   EXPECT_EQ(keys["debug.token"]["layer"], "flags");
   EXPECT_EQ(keys["db.url"]["value"], "[REDACTED]");
+  EXPECT_EQ(keys["db.url"]["redacted"], true);
+  EXPECT_FALSE(keys["version"].contains("redacted"));
   EXPECT_EQ(keys["db.password"]["value"], "[REDACTED]");
   EXPECT_EQ(config.dump().find("hunter2"), std::string::npos);
   EXPECT_EQ(config.dump().find("AAAABBBB"), std::string::npos);
