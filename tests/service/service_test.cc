@@ -128,9 +128,15 @@ TEST(Service, IncomingDeadlineAndMetadataBoundTheNextHop) {
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(s.code(), StatusCode::kDeadlineExceeded) << s;
   EXPECT_LT(took, 2s);
-  ASSERT_TRUE(WaitFor([&] { return seen->finished() == 2; }));
-  // gRPC's timeout header rounds up, by at most a few milliseconds here.
-  EXPECT_LT(seen->last().remaining, 350ms);
+  // The backend's handler, if the call reached it, is cut short long before its 5 s sleep
+  // ends. (On a heavily loaded machine the deadline may pass before the relayed call
+  // reaches the backend at all: then the hop ended even earlier.)
+  ASSERT_TRUE(WaitFor([&] { return seen->finished() == seen->started(); }, 2s));
+  if (seen->finished() == 2) {
+    EXPECT_TRUE(seen->last().cancelled);
+    // gRPC's timeout header rounds up, by at most a few milliseconds here.
+    EXPECT_LT(seen->last().remaining, 350ms);
+  }
 
   front.Shutdown();
   backend.Shutdown();
