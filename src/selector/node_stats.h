@@ -2,9 +2,10 @@
 // pointers live only for one call). Internal to libmicro.
 //
 // Readers (Select, OnStart, OnDone) share one lock and never allocate; the exclusive lock
-// is taken only by the first OnStart of a node id, to insert its entry (and prune). Entries of nodes that went away are pruned on insert, once
-// the table has grown past twice its size at the previous prune: an entry goes when no
-// call is in flight on it and no call started on it since the previous prune.
+// is taken only by the first OnStart of a node id, to insert its entry (and prune). Entries of
+// nodes that went away are pruned on insert, once the table has grown past twice its size at the
+// previous prune: an entry goes when no call is in flight on it and no call started on it since the
+// previous prune.
 #pragma once
 
 #include <algorithm>

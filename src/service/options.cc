@@ -94,32 +94,35 @@ Result<ServiceOptions> ServiceOptions::FromArgs(int argc, const char* const* arg
     if (a == "--help" || a == "-h") return Status::Cancelled(Usage(argc > 0 ? argv[0] : "service"));
   }
   ServiceOptions& d = defaults;
-  auto cfg = config::Config::Load({
-      .defaults =
-          {
-              {"name", d.name},
-              {"version", d.version},
-              {"id", d.id},
-              {"registry", d.registry},
-              {"grpc", d.grpc_listen},
-              {"http", d.http_listen},
-              {"advertise", d.advertise_host},
-              {"metadata", MetadataDefaults(d.metadata)},
-              {"ttl", d.ttl.count()},
-              {"heartbeat", d.heartbeat_interval.count()},
-              {"drain.timeout", d.drain_timeout.count()},
-              {"drain.grace", d.drain_grace.count()},
-              {"workers", static_cast<int64_t>(d.server.worker_threads)},
-              {"request.limit", static_cast<int64_t>(d.server.max_request_bytes)},
-              {"selector", d.client.selector},
-              {"trace", TraceDefaults(d.trace)},
-              {"metrics.enabled", d.metrics_enabled},
-              {"debug.token", d.debug.token},
-              {"debug.rpcz_size", static_cast<int64_t>(d.debug.rpcz_size)},
-          },
-      .file = ConfigFile(args),
-      .args = args,
-  });
+  auto
+      cfg =
+          config::Config::Load(
+              {
+                  .defaults =
+                      {
+                          {"name", d.name},
+                          {"version", d.version},
+                          {"id", d.id},
+                          {"registry", d.registry},
+                          {"grpc", d.grpc_listen},
+                          {"http", d.http_listen},
+                          {"advertise", d.advertise_host},
+                          {"metadata", MetadataDefaults(d.metadata)},
+                          {"ttl", d.ttl.count()},
+                          {"heartbeat", d.heartbeat_interval.count()},
+                          {"drain.timeout", d.drain_timeout.count()},
+                          {"drain.grace", d.drain_grace.count()},
+                          {"workers", static_cast<int64_t>(d.server.worker_threads)},
+                          {"request.limit", static_cast<int64_t>(d.server.max_request_bytes)},
+                          {"selector", d.client.selector},
+                          {"trace", TraceDefaults(d.trace)},
+                          {"metrics.enabled", d.metrics_enabled},
+                          {"debug.token", d.debug.token},
+                          {"debug.rpcz_size", static_cast<int64_t>(d.debug.rpcz_size)},
+                      },
+                  .file = ConfigFile(args),
+                  .args = args,
+              });
   if (!cfg.ok()) return cfg.status();
   const config::Config& c = **cfg;
 
