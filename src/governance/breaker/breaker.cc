@@ -5,19 +5,12 @@
 #include <micro/governance/hystrix_breaker.h>
 #include <micro/governance/sre_breaker.h>
 
+#include "governance/common/rolling_counter.h"
+
 namespace micro::governance {
 namespace {
 
-Status CheckWindow(std::chrono::milliseconds window, int buckets) {
-  if (window.count() <= 0) return Status::InvalidArgument("window must be positive");
-  if (buckets < 1 || buckets > 1000) {
-    return Status::InvalidArgument("buckets must be between 1 and 1000");
-  }
-  if (window.count() < buckets) {
-    return Status::InvalidArgument("window must be at least one millisecond per bucket");
-  }
-  return Status::Ok();
-}
+using internal::CheckWindow;
 
 Status Prefixed(const char* prefix, Status s) {
   if (s.ok()) return s;

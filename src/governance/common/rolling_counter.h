@@ -12,8 +12,21 @@
 #include <vector>
 
 #include <micro/core/clock.h>
+#include <micro/core/status.h>
 
 namespace micro::governance::internal {
+
+// The option checks every rolling window shares (breakers, retry budgets).
+inline Status CheckWindow(std::chrono::milliseconds window, int buckets) {
+  if (window.count() <= 0) return Status::InvalidArgument("window must be positive");
+  if (buckets < 1 || buckets > 1000) {
+    return Status::InvalidArgument("buckets must be between 1 and 1000");
+  }
+  if (window.count() < buckets) {
+    return Status::InvalidArgument("window must be at least one millisecond per bucket");
+  }
+  return Status::Ok();
+}
 
 template <size_t N>
 class RollingCounter {

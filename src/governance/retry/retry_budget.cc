@@ -17,14 +17,7 @@ Status RetryBudgetOptions::Validate() const {
   if (!(min_retries_per_second >= 0) || !std::isfinite(min_retries_per_second)) {
     return Status::InvalidArgument("min_retries_per_second must be a finite number >= 0");
   }
-  if (window.count() <= 0) return Status::InvalidArgument("window must be positive");
-  if (buckets < 1 || buckets > 1000) {
-    return Status::InvalidArgument("buckets must be between 1 and 1000");
-  }
-  if (window.count() < buckets) {
-    return Status::InvalidArgument("window must be at least one millisecond per bucket");
-  }
-  return Status::Ok();
+  return internal::CheckWindow(window, buckets);
 }
 
 struct RetryBudget::Window : internal::RollingCounter<2> {
