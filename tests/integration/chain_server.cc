@@ -24,6 +24,7 @@
 
 #include "echo.pb.h"
 #include "support/echo_methods.h"
+#include "support/flags.h"
 
 namespace {
 
@@ -32,24 +33,10 @@ struct ChainFlags {
   bool fail = false;
 };
 
-// Takes the --chain.* flags (as --chain.x=V or --chain.x V) out of `args`.
+// Takes the --chain.* flags out of `args`.
 ChainFlags TakeChainFlags(std::vector<std::string>& args) {
   ChainFlags f;
-  std::vector<std::string> rest;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("--chain.")) {
-      rest.push_back(a);
-      continue;
-    }
-    std::string key = a.substr(8);
-    std::string value;
-    if (auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    }
+  for (const auto& [key, value] : micro::testing::TakeFlags(args, "--chain.")) {
     if (key == "next") {
       f.next = value;
     } else if (key == "fail") {
@@ -59,7 +46,6 @@ ChainFlags TakeChainFlags(std::vector<std::string>& args) {
       std::exit(2);
     }
   }
-  args = std::move(rest);
   return f;
 }
 

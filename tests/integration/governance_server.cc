@@ -28,6 +28,7 @@
 
 #include "echo.pb.h"
 #include "support/echo_methods.h"
+#include "support/flags.h"
 
 namespace {
 
@@ -52,24 +53,10 @@ int ParseCode(const std::string& text) {
   return std::atoi(text.c_str());
 }
 
-// Takes the --fault.* flags (as --fault.x=V or --fault.x V) out of `args`.
+// Takes the --fault.* flags out of `args`.
 Faults TakeFaults(std::vector<std::string>& args) {
   Faults f;
-  std::vector<std::string> rest;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (!a.starts_with("--fault.")) {
-      rest.push_back(a);
-      continue;
-    }
-    std::string key = a.substr(8);
-    std::string value;
-    if (auto eq = key.find('='); eq != std::string::npos) {
-      value = key.substr(eq + 1);
-      key = key.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    }
+  for (const auto& [key, value] : micro::testing::TakeFlags(args, "--fault.")) {
     if (key == "delay_ms") {
       f.delay_ms = std::atoi(value.c_str());
     } else if (key == "fail") {
@@ -81,7 +68,6 @@ Faults TakeFaults(std::vector<std::string>& args) {
       std::exit(2);
     }
   }
-  args = std::move(rest);
   return f;
 }
 
