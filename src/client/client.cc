@@ -265,7 +265,7 @@ Status Client::Call(Context& ctx, const std::string& service, const std::string&
   ClientCall call{.service = service, .method = method_path};
   auto target = impl_->Pick(*call_ctx, call, options);
   if (!target.ok()) return target.status();
-  if (!target->selector) {
+  if (!target->selector || !target->selector->WantsFeedback()) {
     return impl_->transport_->Call(*call_ctx, *target->address, method_path, request, response);
   }
   target->selector->OnStart(*target->node);
@@ -310,7 +310,8 @@ void Client::CallAsync(Context& ctx, const std::string& service, const std::stri
     done(target.status());
     return;
   }
-  if (!target->selector) {
+  if (!target->selector || !target->selector->WantsFeedback()) {
+    // The transport copies the address before returning: nothing to keep alive.
     impl_->transport_->CallAsync(*call_ctx, *target->address, method_path, request, response,
                                  std::move(done));
     return;

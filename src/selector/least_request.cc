@@ -80,6 +80,7 @@ class LeastRequest final : public Selector {
     return nodes[best];
   }
 
+  bool WantsFeedback() const override { return true; }
   void OnStart(const registry::Node& node) override {
     loads_.WithEntry(node.id, [](Load& l) { l.inflight.fetch_add(1, std::memory_order_relaxed); });
   }

@@ -81,6 +81,7 @@ class P2cEwma final : public Selector {
     return nodes[cost_b < cost_a ? b : a];  // a is random: equal costs split evenly
   }
 
+  bool WantsFeedback() const override { return true; }
   void OnStart(const registry::Node& node) override {
     stats_.WithEntry(node.id, [](Peak& p) { p.inflight.fetch_add(1, std::memory_order_relaxed); });
   }

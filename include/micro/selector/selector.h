@@ -35,7 +35,10 @@ class Selector {
   // Returns one of `nodes` (non-empty). UNAVAILABLE when no node is acceptable.
   virtual Result<const registry::Node*> Select(Candidates nodes, const Context& ctx) = 0;
   // Feedback hooks for load-aware selectors; no-ops by default. Every OnStart is
-  // followed by exactly one OnDone for the same node.
+  // followed by exactly one OnDone for the same node. A selector that overrides them
+  // returns true from WantsFeedback(); for the others the client skips the bookkeeping
+  // (timing the call, keeping the node alive until it ends).
+  virtual bool WantsFeedback() const { return false; }
   virtual void OnStart(const registry::Node& /*node*/) {}
   virtual void OnDone(const registry::Node& /*node*/, const Status& /*status*/,
                       std::chrono::nanoseconds /*latency*/) {}
