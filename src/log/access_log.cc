@@ -40,7 +40,11 @@ AccessLogInterceptor::AccessLogInterceptor(std::string service, std::string inst
 
 Status AccessLogInterceptor::Intercept(Context& ctx, const server::CallInfo& call,
                                        server::Next next) {
-  if (!ctx.metadata().Get(kRequestIdKey)) ctx.metadata().Set(kRequestIdKey, http::NewRequestId());
+  // A request id is made up only for a line that will carry it; one that came with the
+  // call is forwarded downstream with the rest of the metadata either way.
+  if (enabled() && !ctx.metadata().Get(kRequestIdKey)) {
+    ctx.metadata().Set(kRequestIdKey, http::NewRequestId());
+  }
   ScopedCall scope(ctx, service_, instance_);
   auto start = std::chrono::steady_clock::now();
   Status status = next(ctx);
