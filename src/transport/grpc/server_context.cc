@@ -27,6 +27,9 @@ void FillContext(const grpc::ServerContext& call, Context* ctx) {
   for (const auto& [key, value] : call.client_metadata()) {
     std::string_view k = View(key);
     if (k.empty() || k.front() == ':') continue;  // HTTP/2 pseudo-headers
+    // gRPC's own headers (grpc-accept-encoding, ...) describe this hop only: never
+    // forwarded (Metadata::IsHopByHop), and their meaning (the deadline) is in the Context.
+    if (k.starts_with("grpc-")) continue;
     if (k == "traceparent") {
       ctx->trace().traceparent.assign(value.data(), value.size());
     } else if (k == "tracestate") {
