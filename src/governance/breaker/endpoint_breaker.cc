@@ -1,5 +1,7 @@
 #include <micro/governance/endpoint_breaker.h>
 
+#include "governance/breaker/guarded_call.h"
+
 namespace micro::governance {
 namespace {
 
@@ -9,10 +11,7 @@ void KeyOf(std::string& key, std::string_view service, std::string_view node_id)
 
 }  // namespace
 
-struct EndpointBreakers::Entry {
-  std::unique_ptr<CircuitBreaker> breaker;
-  CodeSet failure_codes;
-};
+struct EndpointBreakers::Entry : internal::GuardedBreaker {};
 
 EndpointBreakers::EndpointBreakers(BreakerRules rules, BreakerListener listener, const Clock& clock,
                                    RandomFn random)
@@ -73,23 +72,9 @@ BreakerState EndpointBreakers::StateOf(std::string_view service, std::string_vie
 void EndpointBreakers::Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,
                                  client::Done done) {
   if (call.node == nullptr || call.service.empty()) return next(ctx, call, std::move(done));
-  std::shared_ptr<Entry> entry = EntryFor(call.service, call.node->id);
-  Permit permit = entry->breaker->Allow();
-  if (!permit) {
-    done(Status::Unavailable("circuit open for endpoint " + std::string(call.address)));
-    return;
-  }
-  auto start = clock_.Now();
-  next(ctx, call,
-       [this, &ctx, entry = std::move(entry), permit, start, done = std::move(done)](Status s) {
-         if (s.code() == StatusCode::kCancelled && ctx.cancelled()) {
-           entry->breaker->Release(permit);
-         } else {
-           entry->breaker->Record(permit, !entry->failure_codes.Contains(s.code()),
-                                  clock_.Now() - start);
-         }
-         done(std::move(s));
-       });
+  internal::RunGuarded(
+      EntryFor(call.service, call.node->id), clock_, ctx, call, std::move(next), std::move(done),
+      [&call] { return "circuit open for endpoint " + std::string(call.address); });
 }
 
 void EndpointBreakers::Filter(const Context& /*ctx*/, const selector::CallTarget& target,

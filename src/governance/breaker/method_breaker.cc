@@ -1,11 +1,10 @@
 #include <micro/governance/method_breaker.h>
 
+#include "governance/breaker/guarded_call.h"
+
 namespace micro::governance {
 
-struct MethodBreakerInterceptor::Entry {
-  std::unique_ptr<CircuitBreaker> breaker;
-  CodeSet failure_codes;
-};
+struct MethodBreakerInterceptor::Entry : internal::GuardedBreaker {};
 
 MethodBreakerInterceptor::MethodBreakerInterceptor(BreakerRules rules, BreakerListener listener,
                                                    const Clock& clock, RandomFn random)
@@ -52,23 +51,9 @@ BreakerState MethodBreakerInterceptor::StateOf(std::string_view service, std::st
 
 void MethodBreakerInterceptor::Intercept(Context& ctx, client::ClientCall& call,
                                          client::ClientNext next, client::Done done) {
-  std::shared_ptr<Entry> entry = EntryFor(call.service, call.method);
-  Permit permit = entry->breaker->Allow();
-  if (!permit) {
-    done(Status::Unavailable("circuit open for " + std::string(call.method)));
-    return;
-  }
-  auto start = clock_.Now();
-  next(ctx, call,
-       [this, &ctx, entry = std::move(entry), permit, start, done = std::move(done)](Status s) {
-         if (s.code() == StatusCode::kCancelled && ctx.cancelled()) {
-           entry->breaker->Release(permit);
-         } else {
-           entry->breaker->Record(permit, !entry->failure_codes.Contains(s.code()),
-                                  clock_.Now() - start);
-         }
-         done(std::move(s));
-       });
+  internal::RunGuarded(EntryFor(call.service, call.method), clock_, ctx, call, std::move(next),
+                       std::move(done),
+                       [&call] { return "circuit open for " + std::string(call.method); });
 }
 
 }  // namespace micro::governance
