@@ -13,6 +13,8 @@
 
 #include <micro/governance/limiter.h>
 
+#include "governance/common/now_ns.h"
+
 namespace micro::governance {
 namespace {
 
@@ -21,10 +23,7 @@ struct StringHash {
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
-int64_t NowNs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Now().time_since_epoch())
-      .count();
-}
+using internal::NowNs;
 
 }  // namespace
 

@@ -10,6 +10,8 @@
 
 #include <micro/governance/limiter.h>
 
+#include "governance/common/now_ns.h"
+
 namespace micro::governance {
 namespace {
 
@@ -21,10 +23,7 @@ uint64_t Pack(uint64_t index, uint64_t current, uint64_t previous) {
   return ((index & kIndexMask) << (2 * kCountBits)) | (current << kCountBits) | previous;
 }
 
-int64_t NowNs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Now().time_since_epoch())
-      .count();
-}
+using internal::NowNs;
 
 }  // namespace
 

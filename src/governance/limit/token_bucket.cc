@@ -9,13 +9,12 @@
 
 #include <micro/governance/limiter.h>
 
+#include "governance/common/now_ns.h"
+
 namespace micro::governance {
 namespace {
 
-int64_t NowNs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Now().time_since_epoch())
-      .count();
-}
+using internal::NowNs;
 
 }  // namespace
 

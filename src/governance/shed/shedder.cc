@@ -8,13 +8,12 @@
 
 #include <micro/governance/shedder.h>
 
+#include "governance/common/now_ns.h"
+
 namespace micro::governance {
 namespace {
 
-int64_t NowNs(const Clock& clock) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock.Now().time_since_epoch())
-      .count();
-}
+using internal::NowNs;
 
 // With no history yet, go-zero assumes one call per bucket lasting a second.
 constexpr double kDefaultMinRtSeconds = 1.0;
