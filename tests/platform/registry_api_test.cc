@@ -11,6 +11,7 @@
 #include <micro/registry/registry.h>
 
 #include "platform/platform_server.h"
+#include "support/json_error.h"
 #include "support/registry_testing.h"
 #include "support/wait.h"
 
@@ -39,16 +40,9 @@ class RegistryApiTest : public ::testing::Test {
   static json Body(const http::ClientResponse& r) {
     return json::parse(r.body, nullptr, /*allow_exceptions=*/false);
   }
-  // Asserts an error answer: its HTTP status, its code, and that its message mentions `what`.
   static void ExpectError(const http::ClientResponse& r, int status, const std::string& code,
                           const std::string& what) {
-    EXPECT_EQ(r.status, status) << r.body;
-    EXPECT_NE(r.Header("content-type").find("application/json"), std::string::npos);
-    json body = Body(r);
-    ASSERT_TRUE(body.is_object()) << r.body;
-    EXPECT_EQ(body.value("code", ""), code) << r.body;
-    EXPECT_NE(body.value("message", "").find(what), std::string::npos)
-        << "message should mention '" << what << "': " << r.body;
+    testing::ExpectJsonError(r, status, code, what);
   }
   std::string Register(const std::string& service, const std::string& node, int ttl_ms = 10000) {
     return R"({"service":{"name":")" + service + R"("},"node":)" + node + R"(,"ttl_ms":)" +

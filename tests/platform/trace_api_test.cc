@@ -15,6 +15,7 @@
 #include <micro/http/http.h>
 
 #include "platform/platform_server.h"
+#include "support/json_error.h"
 #include "support/process.h"
 
 namespace micro::platform {
@@ -115,13 +116,7 @@ class TraceApiTest : public ::testing::Test {
   }
   static void ExpectError(const http::ClientResponse& r, int status, const std::string& code,
                           const std::string& what) {
-    EXPECT_EQ(r.status, status) << r.body;
-    EXPECT_NE(r.Header("content-type").find("application/json"), std::string::npos);
-    json body = Body(r);
-    ASSERT_TRUE(body.is_object()) << r.body;
-    EXPECT_EQ(body.value("code", ""), code) << r.body;
-    EXPECT_NE(body.value("message", "").find(what), std::string::npos)
-        << "message should mention '" << what << "': " << r.body;
+    testing::ExpectJsonError(r, status, code, what);
   }
 
   std::unique_ptr<PlatformServer> server_ =
