@@ -35,6 +35,8 @@
 
 namespace micro::governance {
 
+class GovernanceMetrics;
+
 struct BulkheadOptions {
   int64_t max_concurrent = 100;  // calls running at once (>= 1)
   // How long a call may wait for a slot; 0 = reject at once when full.
@@ -95,6 +97,9 @@ class BulkheadInterceptor final : public server::Interceptor {
   // Calls running now in `path`'s bulkhead (0 when it has none); for metrics and tests.
   int64_t InFlight(std::string_view path) const;
 
+  // Counts rejections by method (metrics.h). Once, before the first call.
+  void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
+
   // server::Interceptor
   Status Intercept(Context& ctx, const server::CallInfo& call, server::Next next) override;
 
@@ -102,6 +107,7 @@ class BulkheadInterceptor final : public server::Interceptor {
 
  private:
   BulkheadInterceptor();
+  std::shared_ptr<GovernanceMetrics> metrics_;
   std::mutex update_mu_;
   std::atomic<std::shared_ptr<State>> state_;
 };

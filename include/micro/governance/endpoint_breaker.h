@@ -19,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -33,6 +34,8 @@
 
 namespace micro::governance {
 
+class GovernanceMetrics;
+
 class EndpointBreakers : public client::ClientInterceptor, public selector::RouteFilter {
  public:
   explicit EndpointBreakers(BreakerRules rules = BreakerRules(), BreakerListener listener = {},
@@ -43,6 +46,14 @@ class EndpointBreakers : public client::ClientInterceptor, public selector::Rout
   void SetRules(BreakerRules rules);
   // The state of one node's breaker; closed when it has none yet.
   BreakerState StateOf(std::string_view service, std::string_view node_id);
+
+  // Counts transitions and rejections of the breakers created from now on (metrics.h).
+  // Once, before the first call.
+  void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
+  // Calls `fn` with every breaker's (service, node id, state), for metrics. Takes the
+  // breakers' lock in shared mode: `fn` must not call this object.
+  void ForEachBreaker(
+      const std::function<void(std::string_view, std::string_view, BreakerState)>& fn);
 
   // client::ClientInterceptor
   void Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,
@@ -59,6 +70,7 @@ class EndpointBreakers : public client::ClientInterceptor, public selector::Rout
   const BreakerListener listener_;
   const Clock& clock_;
   const RandomFn random_;
+  std::shared_ptr<GovernanceMetrics> metrics_;
   // Breakers not closed right now, across all endpoints: the filter's fast path. Only
   // breakers of the current rules' generation adjust it.
   std::atomic<int64_t> not_closed_{0};

@@ -25,6 +25,10 @@
 // section changed get new rules (a breaker's state survives an edit of a rate limit). Calls
 // in flight finish under the rules they started with.
 //
+// Metrics: what the policies do (breaker states and transitions, rejections, retries,
+// ejections; metrics.h) goes to the registry given to Create (DefaultRegistry() unless
+// told otherwise; null: none), registered only when a policy is installed.
+//
 // Thread-safety: Install* once each, before traffic; Reload and the getters from any
 // thread (reloads are serialized).
 #pragma once
@@ -42,11 +46,13 @@
 #include <micro/governance/bulkhead.h>
 #include <micro/governance/endpoint_breaker.h>
 #include <micro/governance/method_breaker.h>
+#include <micro/governance/metrics.h>
 #include <micro/governance/outlier_ejection.h>
 #include <micro/governance/rate_limit.h>
 #include <micro/governance/retry_interceptor.h>
 #include <micro/governance/rules.h>
 #include <micro/governance/shedder.h>
+#include <micro/metrics/metrics.h>
 #include <micro/server/server.h>
 
 namespace micro::governance {
@@ -55,12 +61,15 @@ class Governance {
  public:
   // From the value of the `governance` section (null: none). `default_selector` is the
   // client's selector when governance.client.selector is unset (ClientOptions::selector).
-  static Result<std::unique_ptr<Governance>> Create(const config::Value& tree,
-                                                    std::string default_selector = "round_robin");
+  // `registry` receives the policies' metrics (null: no metrics); it must outlive this.
+  static Result<std::unique_ptr<Governance>> Create(
+      const config::Value& tree, std::string default_selector = "round_robin",
+      metrics::Registry* registry = &metrics::DefaultRegistry());
   // From `config`'s `governance` section, and watching it for changes (null config: an
   // empty Governance). The watch ends when the Governance is destroyed.
   static Result<std::unique_ptr<Governance>> FromConfig(
-      std::shared_ptr<config::Config> config, std::string default_selector = "round_robin");
+      std::shared_ptr<config::Config> config, std::string default_selector = "round_robin",
+      metrics::Registry* registry = &metrics::DefaultRegistry());
   ~Governance();
   Governance(const Governance&) = delete;
   Governance& operator=(const Governance&) = delete;
@@ -88,6 +97,8 @@ class Governance {
   std::shared_ptr<RateLimitInterceptor> rate_limit() const;
   std::shared_ptr<BulkheadInterceptor> bulkhead() const;
   std::shared_ptr<ShedderInterceptor> shedder() const;
+  // The policies' metrics; null when no policy is installed or metrics are off.
+  std::shared_ptr<GovernanceMetrics> metrics() const;
 
   struct Parts;
 

@@ -20,11 +20,15 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <functional>
+
 #include <micro/client/interceptor.h>
 #include <micro/governance/breaker.h>
 #include <micro/governance/policy_rules.h>
 
 namespace micro::governance {
+
+class GovernanceMetrics;
 
 using BreakerRules = PolicyRules<BreakerOptions>;
 
@@ -41,6 +45,14 @@ class MethodBreakerInterceptor : public client::ClientInterceptor {
   // The state of one method's breaker; closed when it has none yet.
   BreakerState StateOf(std::string_view service, std::string_view method);
 
+  // Counts transitions and rejections of the breakers created from now on (metrics.h).
+  // Once, before the first call.
+  void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
+  // Calls `fn` with every breaker's (service, method path, state), for metrics. Takes the
+  // breakers' lock in shared mode: `fn` must not call this interceptor.
+  void ForEachBreaker(
+      const std::function<void(std::string_view, std::string_view, BreakerState)>& fn);
+
   // client::ClientInterceptor
   void Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,
                  client::Done done) override;
@@ -52,6 +64,7 @@ class MethodBreakerInterceptor : public client::ClientInterceptor {
   const BreakerListener listener_;
   const Clock& clock_;
   const RandomFn random_;
+  std::shared_ptr<GovernanceMetrics> metrics_;
   std::shared_mutex mu_;
   std::shared_ptr<const BreakerRules> rules_;
   std::unordered_map<std::string, std::shared_ptr<Entry>> breakers_;

@@ -37,6 +37,8 @@
 
 namespace micro::governance {
 
+class GovernanceMetrics;
+
 enum class LimitBy {
   kMethod,  // one limiter per method the rule matches
   kCaller,  // one per value of the metadata key `caller_key` (absent: the "" caller)
@@ -81,6 +83,9 @@ class RateLimitInterceptor final : public server::Interceptor {
   // The IP part of a peer address: "10.0.0.1:5000" -> "10.0.0.1", "[::1]:80" -> "::1".
   static std::string_view PeerIp(std::string_view peer);
 
+  // Counts rejections by method (metrics.h). Once, before the first call.
+  void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
+
   // server::Interceptor
   Status Intercept(Context& ctx, const server::CallInfo& call, server::Next next) override;
 
@@ -89,6 +94,7 @@ class RateLimitInterceptor final : public server::Interceptor {
  private:
   explicit RateLimitInterceptor(const Clock& clock);
   const Clock& clock_;
+  std::shared_ptr<GovernanceMetrics> metrics_;
   std::mutex update_mu_;  // one Update at a time
   std::atomic<std::shared_ptr<const State>> state_;
 };

@@ -42,6 +42,8 @@
 
 namespace micro::governance {
 
+class GovernanceMetrics;
+
 using RetryRules = PolicyRules<RetryOptions>;
 
 // What a blocking call does between attempts; the default waits on a condition variable
@@ -79,6 +81,8 @@ class RetryInterceptor : public client::ClientInterceptor {
   void SetBudget(std::optional<RetryBudgetOptions> budget);
 
   Stats stats() const;
+  // Counts retries and budget refusals by method (metrics.h). Once, before the first call.
+  void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
 
   // client::ClientInterceptor
   void Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,
@@ -96,6 +100,7 @@ class RetryInterceptor : public client::ClientInterceptor {
   runtime::Timer& timer_;
   RandomFn random_;
   RetrySleepFn sleep_;
+  std::shared_ptr<GovernanceMetrics> metrics_;
 
   mutable std::mutex rules_mu_;
   std::shared_ptr<const RetryRules> rules_;

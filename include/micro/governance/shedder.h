@@ -35,6 +35,8 @@
 
 namespace micro::governance {
 
+class GovernanceMetrics;
+
 // How busy the CPU is: a smoothed fraction in [0, 1]. Must be thread-safe and cheap.
 class CpuSource {
  public:
@@ -146,6 +148,8 @@ class ShedderInterceptor final : public server::Interceptor {
   Status Update(ShedderInterceptorOptions options);
   // The shedder new calls go through now (for metrics: in_flight, dropped, MaxInFlight).
   std::shared_ptr<Shedder> shedder() const;
+  // Counts shed calls by method (metrics.h). Once, before the first call.
+  void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
 
   // server::Interceptor
   Status Intercept(Context& ctx, const server::CallInfo& call, server::Next next) override;
@@ -156,6 +160,7 @@ class ShedderInterceptor final : public server::Interceptor {
   ShedderInterceptor(const CpuSource& cpu, const Clock& clock);
   const CpuSource& cpu_;
   const Clock& clock_;
+  std::shared_ptr<GovernanceMetrics> metrics_;
   std::atomic<std::shared_ptr<const State>> state_;
 };
 

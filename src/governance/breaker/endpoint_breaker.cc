@@ -1,5 +1,7 @@
 #include <micro/governance/endpoint_breaker.h>
 
+#include <micro/governance/metrics.h>
+
 #include "governance/breaker/guarded_call.h"
 
 namespace micro::governance {
@@ -11,7 +13,9 @@ void KeyOf(std::string& key, std::string_view service, std::string_view node_id)
 
 }  // namespace
 
-struct EndpointBreakers::Entry : internal::GuardedBreaker {};
+struct EndpointBreakers::Entry : internal::GuardedBreaker {
+  size_t service_size = 0;  // the key is service + "@" + node id
+};
 
 EndpointBreakers::EndpointBreakers(BreakerRules rules, BreakerListener listener, const Clock& clock,
                                    RandomFn random)
@@ -44,17 +48,21 @@ std::shared_ptr<EndpointBreakers::Entry> EndpointBreakers::EntryFor(std::string_
   auto& slot = breakers_[key];
   if (!slot) {
     const BreakerOptions& options = rules_->For(service, {});
-    // Counts breakers that are not closed, for the filter's fast path, then tells the
-    // user's listener.
-    BreakerListener counting = [this, generation = generation_.load(), user = listener_](
-                                   std::string_view name, BreakerState from, BreakerState to) {
+    slot = std::make_shared<Entry>();
+    slot->service_size = service.size();
+    if (metrics_) slot->counters = metrics_->EndpointBreaker(service, node_id);
+    // Counts breakers that are not closed, for the filter's fast path, and transitions for
+    // metrics, then tells the user's listener.
+    BreakerListener counting = [this, generation = generation_.load(), user = listener_,
+                                counters = slot->counters](std::string_view name, BreakerState from,
+                                                           BreakerState to) {
       if (generation_.load() == generation) {
         if (from == BreakerState::kClosed) not_closed_.fetch_add(1);
         if (to == BreakerState::kClosed) not_closed_.fetch_sub(1);
       }
+      if (counters) counters->Transition(to);
       if (user) user(name, from, to);
     };
-    slot = std::make_shared<Entry>();
     slot->breaker = NewCircuitBreaker(options, key, std::move(counting), clock_, random_);
     slot->failure_codes = options.failure_codes;
   }
@@ -67,6 +75,16 @@ BreakerState EndpointBreakers::StateOf(std::string_view service, std::string_vie
   std::shared_lock lock(mu_);
   auto it = breakers_.find(key);
   return it == breakers_.end() ? BreakerState::kClosed : it->second->breaker->state();
+}
+
+void EndpointBreakers::ForEachBreaker(
+    const std::function<void(std::string_view, std::string_view, BreakerState)>& fn) {
+  std::shared_lock lock(mu_);
+  for (const auto& [key, entry] : breakers_) {
+    std::string_view k = key;
+    fn(k.substr(0, entry->service_size), k.substr(entry->service_size + 1),
+       entry->breaker->state());
+  }
 }
 
 void EndpointBreakers::Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,

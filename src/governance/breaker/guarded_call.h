@@ -10,6 +10,7 @@
 #include <micro/core/clock.h>
 #include <micro/governance/breaker.h>
 #include <micro/governance/code_set.h>
+#include <micro/governance/metrics.h>
 
 namespace micro::governance::internal {
 
@@ -17,6 +18,7 @@ namespace micro::governance::internal {
 struct GuardedBreaker {
   std::unique_ptr<CircuitBreaker> breaker;
   CodeSet failure_codes;
+  const BreakerCounters* counters = nullptr;  // null without GovernanceMetrics
 };
 
 // Sends the call on through `next` when the breaker admits it and records how it ended (a
@@ -28,6 +30,7 @@ void RunGuarded(std::shared_ptr<GuardedBreaker> guard, const Clock& clock, Conte
                 MakeMessage open_message) {
   Permit permit = guard->breaker->Allow();
   if (!permit) {
+    if (guard->counters) guard->counters->rejections->Inc();
     done(Status::Unavailable(open_message()));
     return;
   }

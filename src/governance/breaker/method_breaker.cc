@@ -1,10 +1,14 @@
 #include <micro/governance/method_breaker.h>
 
+#include <micro/governance/metrics.h>
+
 #include "governance/breaker/guarded_call.h"
 
 namespace micro::governance {
 
-struct MethodBreakerInterceptor::Entry : internal::GuardedBreaker {};
+struct MethodBreakerInterceptor::Entry : internal::GuardedBreaker {
+  size_t service_size = 0;  // the key is service + method
+};
 
 MethodBreakerInterceptor::MethodBreakerInterceptor(BreakerRules rules, BreakerListener listener,
                                                    const Clock& clock, RandomFn random)
@@ -36,7 +40,17 @@ std::shared_ptr<MethodBreakerInterceptor::Entry> MethodBreakerInterceptor::Entry
   if (!slot) {
     const BreakerOptions& options = rules_->For(service, method);
     slot = std::make_shared<Entry>();
-    slot->breaker = NewCircuitBreaker(options, key, listener_, clock_, random_);
+    slot->service_size = service.size();
+    BreakerListener listener = listener_;
+    if (metrics_) {
+      slot->counters = metrics_->MethodBreaker(method);
+      listener = [counters = slot->counters, user = listener_](std::string_view name,
+                                                               BreakerState from, BreakerState to) {
+        counters->Transition(to);
+        if (user) user(name, from, to);
+      };
+    }
+    slot->breaker = NewCircuitBreaker(options, key, std::move(listener), clock_, random_);
     slot->failure_codes = options.failure_codes;
   }
   return slot;
@@ -47,6 +61,15 @@ BreakerState MethodBreakerInterceptor::StateOf(std::string_view service, std::st
   std::shared_lock lock(mu_);
   auto it = breakers_.find(key);
   return it == breakers_.end() ? BreakerState::kClosed : it->second->breaker->state();
+}
+
+void MethodBreakerInterceptor::ForEachBreaker(
+    const std::function<void(std::string_view, std::string_view, BreakerState)>& fn) {
+  std::shared_lock lock(mu_);
+  for (const auto& [key, entry] : breakers_) {
+    std::string_view k = key;
+    fn(k.substr(0, entry->service_size), k.substr(entry->service_size), entry->breaker->state());
+  }
 }
 
 void MethodBreakerInterceptor::Intercept(Context& ctx, client::ClientCall& call,

@@ -3,6 +3,7 @@
 #include <string>
 
 #include <micro/governance/bulkhead.h>
+#include <micro/governance/metrics.h>
 
 #include "governance/limit/method_table.h"
 
@@ -65,6 +66,7 @@ Status BulkheadInterceptor::Intercept(Context& ctx, const server::CallInfo& call
   if (bulkhead == nullptr) return next(ctx);
   const bool may_wait = call.method.execution == server::Execution::kBlocking;
   if (!(may_wait ? bulkhead->Enter() : bulkhead->TryEnter())) {
+    if (metrics_) metrics_->Rejected(LimitPolicy::kBulkhead, call.method);
     return Status::ResourceExhausted("too many concurrent calls to " + call.method.Path());
   }
   // Leaves even when the handler throws (RecoveryInterceptor, outside us, catches it).

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include <micro/governance/metrics.h>
 #include <micro/governance/rate_limit.h>
 
 #include "governance/limit/method_table.h"
@@ -139,6 +140,7 @@ Status RateLimitInterceptor::Intercept(Context& ctx, const server::CallInfo& cal
                               ? c.shared->TryAcquire()
                               : c.limiters->TryAcquire(KeyFor(c.rule, ctx, call.method));
     if (!admitted) {
+      if (metrics_) metrics_->Rejected(LimitPolicy::kRateLimit, call.method);
       return Status::ResourceExhausted("rate limit exceeded for " + call.method.Path());
     }
   }

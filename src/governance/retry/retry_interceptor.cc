@@ -2,6 +2,8 @@
 
 #include <condition_variable>
 
+#include <micro/governance/metrics.h>
+
 namespace micro::governance {
 namespace {
 
@@ -146,9 +148,11 @@ void RetryInterceptor::OnAttemptDone(const std::shared_ptr<CallState>& state, St
   }
   if (state->budget && !state->budget->TryRetry()) {
     budget_exhausted_.fetch_add(1, std::memory_order_relaxed);
+    if (metrics_) metrics_->RetryBudgetExhausted(state->call.method);
     return state->Finish(std::move(status));
   }
   retries_.fetch_add(1, std::memory_order_relaxed);
+  if (metrics_) metrics_->Retried(state->call.method);
   state->last = std::move(status);
   if (!state->call.async) {
     if (delay.count() > 0) sleep_(ctx, delay);

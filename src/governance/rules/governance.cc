@@ -152,6 +152,10 @@ struct Governance::Parts {
   std::shared_ptr<RateLimitInterceptor> rate_limit;
   std::shared_ptr<ServerSwitch> rate_limit_switch;
 
+  std::shared_ptr<GovernanceMetrics> metrics;  // null: no policy, or metrics off
+  metrics::Registry* metrics_registry = nullptr;
+  uint64_t state_collector = 0;  // breaker states, ejected nodes (0: none)
+
   // Global limiters of rate-limit rules with `redis:`, by their options: an edit that keeps
   // a rule's options keeps its limiter (and its lease and connection).
   std::map<std::string, std::shared_ptr<Limiter>> redis;
@@ -241,10 +245,15 @@ Governance::Governance() : parts_(std::make_unique<Parts>()) {}
 
 Governance::~Governance() {
   if (config_) config_->Unwatch(watch_);
+  // First: the collector reads the policies freed below (waits for a scrape running it).
+  if (parts_->state_collector != 0) {
+    parts_->metrics_registry->RemoveCollector(parts_->state_collector);
+  }
 }
 
 Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree,
-                                                       std::string default_selector) {
+                                                       std::string default_selector,
+                                                       metrics::Registry* registry) {
   auto parsed = ParseGovernance(tree);
   if (!parsed.ok()) return parsed.status();
   const GovernanceConfig& c = *parsed;
@@ -252,22 +261,44 @@ Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree
   Parts& p = *g->parts_;
   p.base_selector = std::move(default_selector);
 
+  // Metrics only when some policy is installed: no section, no series.
+  const bool any_policy = c.client.breaker || c.client.retry || c.client.endpoint_breaker ||
+                          c.client.outlier || c.server.shedding || c.server.bulkhead ||
+                          c.server.rate_limit;
+  if (registry != nullptr && any_policy) {
+    auto m = GovernanceMetrics::Create(*registry);
+    if (!m.ok()) return m.status();
+    p.metrics = std::move(*m);
+    p.metrics_registry = registry;
+  }
+
   if (c.client.breaker) {
     p.breaker = std::make_shared<MethodBreakerInterceptor>(*c.client.breaker, LogBreaker);
+    p.breaker->SetMetrics(p.metrics);
     p.breaker_switch = std::make_shared<ClientSwitch>(p.breaker);
   }
   if (c.client.retry) {
     p.retry = std::make_shared<RetryInterceptor>(c.client.retry->rules, c.client.retry->budget);
+    p.retry->SetMetrics(p.metrics);
     p.retry_switch = std::make_shared<ClientSwitch>(p.retry);
   }
   if (c.client.endpoint_breaker) {
     p.endpoint = std::make_shared<EndpointBreakers>(*c.client.endpoint_breaker, LogBreaker);
+    p.endpoint->SetMetrics(p.metrics);
     p.endpoint_switch = std::make_shared<ClientSwitch>(p.endpoint);
     p.endpoint_filter = std::make_shared<FilterSwitch>(p.endpoint);
   }
   if (c.client.outlier) {
+    EjectionListener listener = LogEjection;
+    if (p.metrics) {
+      listener = [m = p.metrics](std::string_view service, std::string_view node, bool ejected,
+                                 std::chrono::milliseconds duration, std::string_view reason) {
+        if (ejected) m->Ejected(service, reason);
+        LogEjection(service, node, ejected, duration, reason);
+      };
+    }
     p.outlier = std::make_shared<OutlierEjection>(
-        std::make_shared<OutlierDetector>(*c.client.outlier, LogEjection));
+        std::make_shared<OutlierDetector>(*c.client.outlier, std::move(listener)));
     p.outlier_switch = std::make_shared<ClientSwitch>(p.outlier);
     p.outlier_filter = std::make_shared<FilterSwitch>(p.outlier);
   }
@@ -279,12 +310,14 @@ Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree
     auto shedder = ShedderInterceptor::Create(*c.server.shedding);
     if (!shedder.ok()) return shedder.status();
     p.shedder = std::move(*shedder);
+    p.shedder->SetMetrics(p.metrics);
     p.shedder_switch = std::make_shared<ServerSwitch>(p.shedder);
   }
   if (c.server.bulkhead) {
     auto bulkhead = BulkheadInterceptor::Create(*c.server.bulkhead);
     if (!bulkhead.ok()) return bulkhead.status();
     p.bulkhead = std::move(*bulkhead);
+    p.bulkhead->SetMetrics(p.metrics);
     p.bulkhead_switch = std::make_shared<ServerSwitch>(p.bulkhead);
   }
   if (c.server.rate_limit) {
@@ -293,7 +326,12 @@ Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree
     auto limits = RateLimitInterceptor::Create(std::move(*rules));
     if (!limits.ok()) return limits.status();
     p.rate_limit = std::move(*limits);
+    p.rate_limit->SetMetrics(p.metrics);
     p.rate_limit_switch = std::make_shared<ServerSwitch>(p.rate_limit);
+  }
+  if (p.metrics && (p.breaker || p.endpoint || p.outlier)) {
+    p.state_collector = p.metrics->AddStateCollector(p.breaker.get(), p.endpoint.get(),
+                                                     p.outlier ? &p.outlier->detector() : nullptr);
   }
   p.config = std::move(*parsed);
   p.tree = tree;
@@ -301,7 +339,8 @@ Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree
 }
 
 Result<std::unique_ptr<Governance>> Governance::FromConfig(std::shared_ptr<config::Config> config,
-                                                           std::string default_selector) {
+                                                           std::string default_selector,
+                                                           metrics::Registry* registry) {
   config::Value tree;
   if (config) {
     auto found = config->GetValue("governance");
@@ -311,7 +350,7 @@ Result<std::unique_ptr<Governance>> Governance::FromConfig(std::shared_ptr<confi
       return found.status();
     }
   }
-  auto g = Create(tree, std::move(default_selector));
+  auto g = Create(tree, std::move(default_selector), registry);
   if (!g.ok() || !config) return g;
   Governance* self = g->get();
   self->config_ = std::move(config);
@@ -474,5 +513,6 @@ std::shared_ptr<OutlierEjection> Governance::outlier() const { return parts_->ou
 std::shared_ptr<RateLimitInterceptor> Governance::rate_limit() const { return parts_->rate_limit; }
 std::shared_ptr<BulkheadInterceptor> Governance::bulkhead() const { return parts_->bulkhead; }
 std::shared_ptr<ShedderInterceptor> Governance::shedder() const { return parts_->shedder; }
+std::shared_ptr<GovernanceMetrics> Governance::metrics() const { return parts_->metrics; }
 
 }  // namespace micro::governance

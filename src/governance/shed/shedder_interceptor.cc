@@ -1,6 +1,7 @@
 // ShedderInterceptor: a Shedder around every call but the exempt ones.
 #include <string>
 
+#include <micro/governance/metrics.h>
 #include <micro/governance/shedder.h>
 
 #include "governance/limit/method_table.h"
@@ -62,6 +63,7 @@ Status ShedderInterceptor::Intercept(Context& ctx, const server::CallInfo& call,
   Shedder* shedder = state->shedder.get();
   std::optional<Shedder::Admission> admission = shedder->Allow();
   if (!admission) {
+    if (metrics_) metrics_->Rejected(LimitPolicy::kShedder, call.method);
     return Status::ResourceExhausted("server overloaded, call to " + call.method.Path() + " shed");
   }
   // Settles the admission even when the handler throws (counted as failed).
