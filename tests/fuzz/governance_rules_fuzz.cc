@@ -19,6 +19,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // Whatever parses has passed every policy's validation.
     const auto& c = parsed->client;
     if (c.retry && !c.retry->rules.Validate().ok()) __builtin_trap();
+    if (c.hedging) {
+      if (!c.hedging->Validate().ok()) __builtin_trap();
+      // A method is hedged or retried, never both, whatever the rules say.
+      if (c.retry) {
+        auto retry = micro::governance::RetryBesideHedging(c.retry->rules, *c.hedging);
+        auto hedging = micro::governance::HedgingBesideRetry(*c.hedging, c.retry->rules);
+        for (const auto& [key, options] : hedging.overrides()) {
+          std::string_view service = key.starts_with('/') ? "" : std::string_view(key);
+          std::string_view method = key.starts_with('/') ? std::string_view(key) : "";
+          if (options.enabled() && retry.For(service, method).max_attempts > 1) __builtin_trap();
+        }
+        if (hedging.defaults().enabled() && retry.defaults().max_attempts > 1) __builtin_trap();
+      }
+    }
     if (c.breaker && !c.breaker->Validate().ok()) __builtin_trap();
     if (c.endpoint_breaker && !c.endpoint_breaker->Validate().ok()) __builtin_trap();
     if (c.outlier && !c.outlier->Validate().ok()) __builtin_trap();

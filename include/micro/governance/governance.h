@@ -10,7 +10,7 @@
 //   // edits of `governance` in the config now apply live; keep *gov alive meanwhile
 //
 // What is installed, in this order (docs/governance.md explains why):
-//   client call chain:    method breaker (outermost), retry
+//   client call chain:    method breaker (outermost), hedging, retry
 //   client attempt chain: endpoint breaker, outlier ejection
 //   route filters:        endpoint breaker, outlier ejection, then lane, version weights,
 //                         locality (the built-in routing filters in their order)
@@ -45,6 +45,7 @@
 #include <micro/core/result.h>
 #include <micro/governance/bulkhead.h>
 #include <micro/governance/endpoint_breaker.h>
+#include <micro/governance/hedging.h>
 #include <micro/governance/method_breaker.h>
 #include <micro/governance/metrics.h>
 #include <micro/governance/outlier_ejection.h>
@@ -91,6 +92,7 @@ class Governance {
   // The installed policies (null when their section was absent at creation), for metrics
   // and tests.
   std::shared_ptr<RetryInterceptor> retry() const;
+  std::shared_ptr<HedgingInterceptor> hedging() const;
   std::shared_ptr<MethodBreakerInterceptor> method_breakers() const;
   std::shared_ptr<EndpointBreakers> endpoint_breakers() const;
   std::shared_ptr<OutlierEjection> outlier() const;

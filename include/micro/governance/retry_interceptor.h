@@ -81,6 +81,9 @@ class RetryInterceptor : public client::ClientInterceptor {
   void SetBudget(std::optional<RetryBudgetOptions> budget);
 
   Stats stats() const;
+  // The budget of the retries of calls to `service` (null: budgets are off). Hedging
+  // (hedging.h) withdraws its hedges from the same one.
+  std::shared_ptr<RetryBudget> Budget(std::string_view service) { return BudgetFor(service); }
   // Counts retries and budget refusals by method (metrics.h). Once, before the first call.
   void SetMetrics(std::shared_ptr<GovernanceMetrics> metrics) { metrics_ = std::move(metrics); }
 

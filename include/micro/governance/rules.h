@@ -7,6 +7,7 @@
 //       selector: p2c_ewma
 //       services: {inventory: {versions: {v1: 90, v2: 10}}}
 //       retry: {default: {max_attempts: 3}, rules: {"/shop.Order/Get": {idempotent: true}}}
+//       hedging: {rules: {"/shop.Catalog/Get": {max_attempts: 2, delay_percentile: 95}}}
 //     server:
 //       rate_limit: {rules: [{method: "*", token_bucket: {rate: 1000}}]}
 //
@@ -32,6 +33,7 @@
 #include <micro/config/value.h>
 #include <micro/core/result.h>
 #include <micro/governance/bulkhead.h>
+#include <micro/governance/hedging.h>
 #include <micro/governance/method_breaker.h>
 #include <micro/governance/outlier.h>
 #include <micro/governance/rate_limit.h>
@@ -66,6 +68,10 @@ struct RetryConfig {
 struct ClientGovernance {
   RoutingConfig routing;
   std::optional<RetryConfig> retry;
+  // governance.client.hedging. A method is hedged or retried, never both: the parser
+  // rejects a rule (or the defaults) that turns both on; for the rest the more specific
+  // rule decides (RetryBesideHedging / HedgingBesideRetry).
+  std::optional<HedgingRules> hedging;
   std::optional<BreakerRules> breaker;           // per method, around the whole call
   std::optional<BreakerRules> endpoint_breaker;  // per node, around each attempt
   std::optional<OutlierRules> outlier;
@@ -85,6 +91,15 @@ struct GovernanceConfig {
   ClientGovernance client;
   ServerGovernance server;
 };
+
+// The rules each policy runs with when both retry and hedging are configured, so that the
+// most specific rule of either policy decides which one acts on a method: every key that
+// turns the other policy on (and that this one does not name) is added to this one,
+// switched off. With `hedging: {rules: {catalog: {max_attempts: 2}}}` and
+// `retry: {rules: {"/catalog.Catalog/Put": {max_attempts: 3}}}`, Put is retried only and
+// every other method of catalog is hedged only.
+RetryRules RetryBesideHedging(const RetryRules& retry, const HedgingRules& hedging);
+HedgingRules HedgingBesideRetry(const HedgingRules& hedging, const RetryRules& retry);
 
 // Parses the `governance` subtree (`tree` is its value; null = no governance). `path` is
 // how messages name its root. INVALID_ARGUMENT naming the full key path on an unknown key

@@ -117,6 +117,15 @@ void LogEjection(std::string_view service, std::string_view node, bool ejected,
                  {"service", service}, {"node", node}, {"duration", duration}, {"reason", reason});
 }
 
+// Retry and hedging rules as installed: each leaves to the other the methods the other's
+// more specific rule claims (rules.h).
+RetryRules InstalledRetryRules(const ClientGovernance& c) {
+  return c.hedging ? RetryBesideHedging(c.retry->rules, *c.hedging) : c.retry->rules;
+}
+HedgingRules InstalledHedgingRules(const ClientGovernance& c) {
+  return c.retry ? HedgingBesideRetry(*c.hedging, c.retry->rules) : *c.hedging;
+}
+
 // Whether the subtree at `path` differs between two `governance` trees.
 bool Changed(const config::Value& before, const config::Value& after, std::string_view path) {
   const config::Value* a = before.Find(path);
@@ -136,6 +145,8 @@ struct Governance::Parts {
   std::shared_ptr<ClientSwitch> breaker_switch;
   std::shared_ptr<RetryInterceptor> retry;
   std::shared_ptr<ClientSwitch> retry_switch;
+  std::shared_ptr<HedgingInterceptor> hedging;
+  std::shared_ptr<ClientSwitch> hedging_switch;
   std::shared_ptr<EndpointBreakers> endpoint;
   std::shared_ptr<ClientSwitch> endpoint_switch;
   std::shared_ptr<FilterSwitch> endpoint_filter;
@@ -278,9 +289,22 @@ Result<std::unique_ptr<Governance>> Governance::Create(const config::Value& tree
     p.breaker_switch = std::make_shared<ClientSwitch>(p.breaker);
   }
   if (c.client.retry) {
-    p.retry = std::make_shared<RetryInterceptor>(c.client.retry->rules, c.client.retry->budget);
+    p.retry =
+        std::make_shared<RetryInterceptor>(InstalledRetryRules(c.client), c.client.retry->budget);
     p.retry->SetMetrics(p.metrics);
     p.retry_switch = std::make_shared<ClientSwitch>(p.retry);
+  }
+  if (c.client.hedging) {
+    // Hedges are retries to the budget: with a retry section they share its budgets.
+    HedgingEnv env;
+    if (p.retry) {
+      env.budget_for = [retry = p.retry](std::string_view service) {
+        return retry->Budget(service);
+      };
+    }
+    p.hedging = std::make_shared<HedgingInterceptor>(InstalledHedgingRules(c.client),
+                                                     RetryBudgetOptions(), std::move(env));
+    p.hedging_switch = std::make_shared<ClientSwitch>(p.hedging);
   }
   if (c.client.endpoint_breaker) {
     p.endpoint = std::make_shared<EndpointBreakers>(*c.client.endpoint_breaker, LogBreaker);
@@ -384,8 +408,11 @@ Status Governance::InstallClient(client::Client& client) {
   if (p.client != nullptr)
     return Status::FailedPrecondition("governance: client already installed");
   p.client = &client;
-  // The breaker judges whole calls (its rejections are not retried); retries inside it.
+  // The breaker judges whole calls (its rejections are not retried or hedged); hedging and
+  // retries inside it. A method is hedged or retried, not both, so their order matters
+  // little; hedging goes first so that it sees the caller's call, not one retry of it.
   if (p.breaker_switch) client.Use(p.breaker_switch);
+  if (p.hedging_switch) client.Use(p.hedging_switch);
   if (p.retry_switch) client.Use(p.retry_switch);
   if (p.endpoint_switch) client.UseAttempt(p.endpoint_switch);
   if (p.outlier_switch) client.UseAttempt(p.outlier_switch);
@@ -422,16 +449,27 @@ Status Governance::ApplyLocked(const GovernanceConfig& next, const config::Value
   } else if (next.client.breaker) {
     added.emplace_back("client.breaker");
   }
+  // Retry and hedging rules depend on each other (InstalledRetryRules).
+  const bool retry_rules_changed = changed("client.retry");
+  const bool hedging_changed = changed("client.hedging");
   if (p.retry) {
     p.retry_switch->Set(next.client.retry.has_value());
     if (next.client.retry) {
-      if (changed("client.retry.default") || changed("client.retry.rules")) {
-        p.retry->SetRules(next.client.retry->rules);
+      if (retry_rules_changed || hedging_changed) {
+        p.retry->SetRules(InstalledRetryRules(next.client));
       }
       if (changed("client.retry.budget")) p.retry->SetBudget(next.client.retry->budget);
     }
   } else if (next.client.retry) {
     added.emplace_back("client.retry");
+  }
+  if (p.hedging) {
+    p.hedging_switch->Set(next.client.hedging.has_value());
+    if (next.client.hedging && (hedging_changed || retry_rules_changed)) {
+      p.hedging->SetRules(InstalledHedgingRules(next.client));
+    }
+  } else if (next.client.hedging) {
+    added.emplace_back("client.hedging");
   }
   if (p.endpoint) {
     bool on = next.client.endpoint_breaker.has_value();
@@ -505,6 +543,7 @@ Status Governance::last_reload_status() const {
 }
 
 std::shared_ptr<RetryInterceptor> Governance::retry() const { return parts_->retry; }
+std::shared_ptr<HedgingInterceptor> Governance::hedging() const { return parts_->hedging; }
 std::shared_ptr<MethodBreakerInterceptor> Governance::method_breakers() const {
   return parts_->breaker;
 }

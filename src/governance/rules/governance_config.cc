@@ -11,15 +11,24 @@ using rules_internal::MapReader;
 namespace {
 
 Status ParseClient(const config::Value& value, const std::string& path, ClientGovernance& out) {
-  auto client = MapReader::Open(
-      value, path,
-      {"selector", "zone", "lanes", "services", "retry", "breaker", "endpoint_breaker", "outlier"});
+  auto client = MapReader::Open(value, path,
+                                {"selector", "zone", "lanes", "services", "retry", "hedging",
+                                 "breaker", "endpoint_breaker", "outlier"});
   if (!client.ok()) return client.status();
   MICRO_RETURN_IF_ERROR(rules_internal::ParseRouting(*client, out.routing));
   if (const config::Value* v = client->Find("retry")) {
     auto retry = rules_internal::ParseRetry(*v, client->PathOf("retry"));
     if (!retry.ok()) return retry.status();
     out.retry = std::move(*retry);
+  }
+  if (const config::Value* v = client->Find("hedging")) {
+    auto hedging = rules_internal::ParseHedging(*v, client->PathOf("hedging"));
+    if (!hedging.ok()) return hedging.status();
+    out.hedging = std::move(*hedging);
+    if (out.retry) {
+      MICRO_RETURN_IF_ERROR(
+          rules_internal::CheckHedgingBesideRetry(*out.hedging, out.retry->rules, path));
+    }
   }
   if (const config::Value* v = client->Find("breaker")) {
     auto breaker = rules_internal::ParseBreaker(*v, client->PathOf("breaker"), /*methods=*/true);

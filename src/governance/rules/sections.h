@@ -17,6 +17,11 @@ namespace micro::governance::rules_internal {
 // client section's reader (which owns the section's list of keys).
 Status ParseRouting(const MapReader& client, RoutingConfig& out);
 Result<RetryConfig> ParseRetry(const config::Value& value, const std::string& path);
+Result<HedgingRules> ParseHedging(const config::Value& value, const std::string& path);
+// INVALID_ARGUMENT naming the hedging rule (or default) that a retry rule of the same key
+// also turns on. `path` is governance.client's.
+Status CheckHedgingBesideRetry(const HedgingRules& hedging, const RetryRules& retry,
+                               const std::string& path);
 // breaker (per method) and endpoint_breaker (per node: `methods` false).
 Result<BreakerRules> ParseBreaker(const config::Value& value, const std::string& path,
                                   bool methods);
