@@ -99,7 +99,9 @@ class Service::Impl {
     logging = std::make_unique<log_internal::ServiceLogging>(server, options.name, options.id);
     // The `governance` section (docs/governance.md): server policies here, client ones on
     // Client(); live on config changes. No section, nothing installed.
-    auto g = governance::Governance::FromConfig(options.config, options.client.selector);
+    auto g = governance::Governance::FromConfig(
+        options.config, options.client.selector,
+        options.metrics_enabled ? &metrics::DefaultRegistry() : nullptr);
     if (g.ok()) {
       governance = std::move(*g);
       governance->InstallServer(server);

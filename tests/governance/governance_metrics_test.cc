@@ -360,10 +360,7 @@ StatusCode CallEcho(Service& service, const std::string& tenant) {
   return service.Client().Call(ctx, "govmetrics", testing::kEchoUnary, req, &resp).code();
 }
 
-TEST(GovernanceMetricsService, MetricsEndpointServesGovernanceSeries) {
-  std::string dir = testing::TempDir();
-  std::string file = dir + "/govmetrics.yaml";
-  std::ofstream(file) << R"(
+constexpr char kServiceYaml[] = R"(
 governance:
   client:
     retry:
@@ -377,14 +374,26 @@ governance:
       rules: [{method: "*", by: caller, caller_key: x-tenant,
                token_bucket: {rate: 0.001, burst: 4}}]
 )";
+
+// Options of a service named "govmetrics" with kServiceYaml as its --config file in `dir`.
+Result<ServiceOptions> ServiceOptionsIn(const std::string& dir,
+                                        std::vector<std::string> extra = {}) {
+  std::string file = dir + "/govmetrics.yaml";
+  std::ofstream(file) << kServiceYaml;
   std::vector<std::string> args = {
       "svc", "--config", file, "--registry", "memory:///" + dir, "--log.level", "error"};
+  args.insert(args.end(), extra.begin(), extra.end());
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   ServiceOptions defaults{.name = "govmetrics"};
   defaults.handle_signals = false;
   defaults.drain_grace = 0ms;
-  auto options = ServiceOptions::FromArgs(static_cast<int>(argv.size()), argv.data(), defaults);
+  return ServiceOptions::FromArgs(static_cast<int>(argv.size()), argv.data(), defaults);
+}
+
+TEST(GovernanceMetricsService, MetricsEndpointServesGovernanceSeries) {
+  std::string dir = testing::TempDir();
+  auto options = ServiceOptionsIn(dir);
   ASSERT_TRUE(options.ok()) << options.status();
   Service service(*options);
   ASSERT_TRUE(testing::AddEchoMethods(service.server()).ok());
@@ -426,6 +435,25 @@ governance:
   std::ofstream(dir + "/metrics.txt") << text;
   int rc = testing::RunCommand("promtool check metrics < " + dir + "/metrics.txt 2>&1", &out);
   EXPECT_EQ(rc, 0) << out << "\n--- exposition ---\n" << text;
+  service.Shutdown();
+  testing::RunCommand("rm -rf " + dir);
+}
+
+TEST(GovernanceMetricsService, MetricsDisabledCountsNothing) {
+  std::string dir = testing::TempDir();
+  auto options = ServiceOptionsIn(dir, {"--metrics.enabled=false"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_FALSE(options->metrics_enabled);
+  Service service(*options);
+  ASSERT_TRUE(testing::AddEchoMethods(service.server()).ok());
+  ASSERT_TRUE(service.Start().ok());
+  const std::string limited =
+      "micro_limiter_rejections_total{service=\"micro.test.Echo\",method=\"Unary\","
+      "limiter=\"rate_limit\"}";
+  double before = SampleValue(metrics::DefaultRegistry().Render(), limited);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(CallEcho(service, "quiet"), StatusCode::kOk);
+  ASSERT_EQ(CallEcho(service, "quiet"), StatusCode::kResourceExhausted);
+  EXPECT_EQ(SampleValue(metrics::DefaultRegistry().Render(), limited), before);
   service.Shutdown();
   testing::RunCommand("rm -rf " + dir);
 }
