@@ -87,6 +87,8 @@ class Backend {
   };
 
   std::vector<std::shared_ptr<client::ClientInterceptor>> chain;
+  // Runs at the end of sending attempt number `n` (1-based), before `next` returns.
+  std::function<void(int n)> on_send;
 
   // Sends `call` through `chain`; `done` may run on any thread.
   void Start(Context& ctx, client::ClientCall& call, client::Done done) {
@@ -156,6 +158,7 @@ class Backend {
       }
       self->Answer(index, Status::Cancelled("attempt cancelled"));
     });
+    if (self->on_send) self->on_send(call.attempt);
   }
 
   mutable std::mutex mu_;
@@ -255,6 +258,41 @@ TEST(Hedging, FirstAnswerWinsAndTheLoserIsCancelledAndIgnored) {
   EXPECT_EQ(stats.hedges, 1u);
   EXPECT_EQ(stats.hedge_wins, 1u);
   EXPECT_EQ(stats.cancelled_losers, 1u);
+}
+
+TEST(Hedging, AWinnerWhileAHedgeIsBeingSentEndsTheCallOnlyAfterTheSend) {
+  // The caller's call (and the client's bookkeeping `next` uses) must outlive every `next`
+  // the hedging started: done waits for the hedge's send to return.
+  Fixture f(TwoAttempts());
+  std::mutex mu;
+  std::condition_variable cv;
+  bool in_send = false, release = false;
+  f.backend.on_send = [&](int n) {
+    if (n != 2) return;
+    std::unique_lock lock(mu);
+    in_send = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+  };
+  AsyncCall c;
+  c.Start(f.backend);
+  std::thread timer([&] { f.scheduler.Advance(50ms); });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return in_send; }));
+  }
+  ASSERT_TRUE(f.backend.Answer(0, Status::Ok(), "first"));
+  EXPECT_EQ(c.dones(), 0) << "the call ended while a hedge was still being sent";
+  EXPECT_TRUE(f.backend.cancelled(1));  // the loser is cancelled at once, though
+  {
+    std::lock_guard lock(mu);
+    release = true;
+    cv.notify_all();
+  }
+  timer.join();
+  EXPECT_EQ(c.dones(), 1);
+  EXPECT_TRUE(c.result()->ok());
+  EXPECT_EQ(c.response.message(), "first");
 }
 
 TEST(Hedging, AnAnswerBeforeTheDelaySendsNoHedge) {

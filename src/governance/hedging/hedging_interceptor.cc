@@ -30,8 +30,11 @@ struct HedgingInterceptor::Counters {
 };
 
 // One hedged call. Attempts hold it (through their done callbacks and the pending hedge
-// timer) until the last of them is over; the caller's `call` and `done` are touched only
-// while it is undecided, under `mu`, or by the one thread that decides it.
+// timer) until the last of them is over. The caller's `call`, `next` (whose owner is the
+// caller's) and `done` are used only before the call ends: an attempt is handed to `next`
+// only while the call is undecided, and the call ends (Finish) only once no `next` is
+// running — so a hedge being sent on the timer's thread while another attempt wins cannot
+// outlive the caller.
 struct HedgingInterceptor::CallState {
   struct Attempt {
     Context ctx;  // a child of `group`: cancelled on its own when it loses
@@ -42,7 +45,7 @@ struct HedgingInterceptor::CallState {
 
   explicit CallState(client::ClientNext n) : next(n) {}
 
-  client::ClientCall* call = nullptr;  // the caller's, until decided
+  client::ClientCall* call = nullptr;  // the caller's, until Finish
   client::ClientNext next;
   client::Done done;  // async calls only; a blocking call's Intercept runs its own
   bool blocking = false;
@@ -57,15 +60,19 @@ struct HedgingInterceptor::CallState {
   HedgeScheduler* scheduler = nullptr;
 
   std::mutex mu;
-  std::condition_variable decided_cv;  // blocking calls wait on it
+  std::condition_variable finished_cv;  // blocking calls wait on it
   std::vector<std::unique_ptr<Attempt>> attempts;
   std::vector<std::string> tried;  // addresses of the attempts sent (and the caller's)
-  int outstanding = 0;
+  int outstanding = 0;             // attempts sent that have not answered
+  int sending = 0;                 // `next` calls running
   bool decided = false;
+  bool finish_pending = false;  // decided while sending: the last sender finishes
   bool hedges_stopped = false;  // the budget said no
   uint64_t timer_gen = 0;       // a fired timer whose generation is not this one is stale
   uint64_t timer_id = 0;
-  std::optional<Status> result;
+  Attempt* winner = nullptr;     // set when decided (null: every attempt failed non-fatally)
+  Status final_status;           // set when decided
+  std::optional<Status> result;  // blocking calls: set by Finish
 
   bool MayHedgeLocked() const {
     return !decided && !hedges_stopped &&
@@ -87,22 +94,31 @@ struct HedgingInterceptor::CallState {
     return id;
   }
 
-  static void Send(const std::shared_ptr<CallState>& s);
+  // Sends one more attempt; `hedge`: only if another attempt is still allowed, withdrawing
+  // it from the budget. False when no attempt went out.
+  static bool Send(const std::shared_ptr<CallState>& s, bool hedge);
   static void Arm(const std::shared_ptr<CallState>& s);
   static void OnTimer(const std::shared_ptr<CallState>& s, uint64_t gen);
   static void OnAnswer(const std::shared_ptr<CallState>& s, Attempt* a, Status status);
   // Under `mu` (released here): `winner` (null: none, every attempt failed non-fatally)
-  // ends the call with `status`.
+  // decides the call with `status`; the losers are cancelled at once.
   static void Decide(const std::shared_ptr<CallState>& s, std::unique_lock<std::mutex>& lock,
                      Attempt* winner, Status status);
+  // Hands the decision to the caller, once, when no `next` is running.
+  static void Finish(const std::shared_ptr<CallState>& s);
 };
 
-void HedgingInterceptor::CallState::Send(const std::shared_ptr<CallState>& s) {
+bool HedgingInterceptor::CallState::Send(const std::shared_ptr<CallState>& s, bool hedge) {
   Attempt* a;
   size_t tried_before;
   {
     std::lock_guard lock(s->mu);
-    if (s->decided) return;
+    if (s->decided) return false;
+    if (hedge) {
+      // A cancelled or expired call is ended by its attempts' answers.
+      if (!s->MayHedgeLocked() || !s->TakeBudgetLocked()) return false;
+      s->counters->hedges.fetch_add(1, std::memory_order_relaxed);
+    }
     auto owned = std::make_unique<Attempt>();
     a = owned.get();
     a->ctx = s->group.Child();
@@ -120,14 +136,24 @@ void HedgingInterceptor::CallState::Send(const std::shared_ptr<CallState>& s) {
     a->start = s->clock->Now();
     s->attempts.push_back(std::move(owned));
     ++s->outstanding;
+    ++s->sending;
   }
   s->next(a->ctx, a->call, [s, a](Status status) { OnAnswer(s, a, std::move(status)); });
+  bool finish;
   {
     std::lock_guard lock(s->mu);
     // The node was picked inside `next`; the hedges avoid it.
     if (a->call.tried.size() > tried_before) s->tried.push_back(a->call.tried.back());
+    --s->sending;
+    finish = s->finish_pending && s->sending == 0;
+    if (finish) s->finish_pending = false;
   }
-  Arm(s);
+  if (finish) {
+    Finish(s);
+  } else {
+    Arm(s);
+  }
+  return true;
 }
 
 void HedgingInterceptor::CallState::Arm(const std::shared_ptr<CallState>& s) {
@@ -157,11 +183,8 @@ void HedgingInterceptor::CallState::OnTimer(const std::shared_ptr<CallState>& s,
     std::lock_guard lock(s->mu);
     if (s->timer_gen != gen) return;  // disarmed: the call ended or another attempt went out
     s->timer_id = 0;
-    // A cancelled or expired call is ended by its attempts' answers.
-    if (!s->MayHedgeLocked() || !s->TakeBudgetLocked()) return;
-    s->counters->hedges.fetch_add(1, std::memory_order_relaxed);
   }
-  Send(s);
+  Send(s, /*hedge=*/true);
 }
 
 void HedgingInterceptor::CallState::OnAnswer(const std::shared_ptr<CallState>& s, Attempt* a,
@@ -173,14 +196,26 @@ void HedgingInterceptor::CallState::OnAnswer(const std::shared_ptr<CallState>& s
     return Decide(s, lock, a, std::move(status));
   }
   // Non-fatal: the next attempt goes out now instead of after the delay.
-  if (s->MayHedgeLocked() && s->TakeBudgetLocked()) {
-    s->counters->hedges.fetch_add(1, std::memory_order_relaxed);
+  if (s->MayHedgeLocked()) {
     uint64_t armed = s->DisarmLocked();
+    // Held until Send has sent or refused: meanwhile no other answer may conclude that
+    // nothing is left, and a winner leaves the caller's `done` to us.
+    ++s->sending;
     lock.unlock();
     if (armed != 0) s->scheduler->Cancel(armed);
-    return Send(s);
+    bool sent = Send(s, /*hedge=*/true);
+    lock.lock();
+    --s->sending;
+    if (!s->decided && !sent && s->outstanding == 0 && s->sending == 0) {
+      return Decide(s, lock, nullptr, std::move(status));  // the budget said no
+    }
+    bool finish = s->finish_pending && s->sending == 0;
+    if (finish) s->finish_pending = false;
+    lock.unlock();
+    if (finish) Finish(s);
+    return;
   }
-  if (s->outstanding > 0) return;  // another attempt may still answer
+  if (s->outstanding > 0 || s->sending > 0) return;  // another attempt may still answer
   Decide(s, lock, nullptr, std::move(status));
 }
 
@@ -188,10 +223,12 @@ void HedgingInterceptor::CallState::Decide(const std::shared_ptr<CallState>& s,
                                            std::unique_lock<std::mutex>& lock, Attempt* winner,
                                            Status status) {
   s->decided = true;
+  s->winner = winner;
+  s->final_status = std::move(status);
   uint64_t armed = s->DisarmLocked();
   int losers = s->outstanding;
-  client::ClientCall* call = s->call;
-  s->call = nullptr;
+  bool finish_now = s->sending == 0;
+  if (!finish_now) s->finish_pending = true;
   lock.unlock();
 
   Counters& c = *s->counters;
@@ -199,21 +236,29 @@ void HedgingInterceptor::CallState::Decide(const std::shared_ptr<CallState>& s,
   if (armed != 0) s->scheduler->Cancel(armed);
   if (winner != nullptr) {
     if (winner != s->attempts.front().get()) c.hedge_wins.fetch_add(1, std::memory_order_relaxed);
-    if (status.ok() && s->window) s->window->Record(s->clock->Now() - winner->start);
-    const google::protobuf::Reflection* reflection = call->response->GetReflection();
-    reflection->Swap(call->response, winner->response.get());
+    if (s->final_status.ok() && s->window) s->window->Record(s->clock->Now() - winner->start);
   }
   // The losers' answers, if they still come, find the call decided.
   s->group.Cancel();
+  if (finish_now) Finish(s);
+}
+
+void HedgingInterceptor::CallState::Finish(const std::shared_ptr<CallState>& s) {
+  // Runs once (decided, and no `next` running): the fields below are no longer written.
+  client::ClientCall* call = s->call;
+  s->call = nullptr;
+  if (s->winner != nullptr) {
+    const google::protobuf::Reflection* reflection = call->response->GetReflection();
+    reflection->Swap(call->response, s->winner->response.get());
+  }
   if (!s->blocking) {
     client::Done done = std::move(s->done);
-    done(std::move(status));
+    done(s->final_status);
     return;
   }
-  lock.lock();
-  s->result = std::move(status);
-  s->decided_cv.notify_all();
-  lock.unlock();
+  std::lock_guard lock(s->mu);
+  s->result = s->final_status;
+  s->finished_cv.notify_all();
 }
 
 HedgingInterceptor::HedgingInterceptor(HedgingRules rules, std::optional<RetryBudgetOptions> budget,
@@ -308,12 +353,12 @@ void HedgingInterceptor::Intercept(Context& ctx, client::ClientCall& call, clien
   s->tried = call.tried;
   s->attempts.reserve(static_cast<size_t>(options.max_attempts));
 
-  CallState::Send(s);
+  CallState::Send(s, /*hedge=*/false);
   if (!s->blocking) return;
   Status result;
   {
     std::unique_lock lock(s->mu);
-    s->decided_cv.wait(lock, [&] { return s->result.has_value(); });
+    s->finished_cv.wait(lock, [&] { return s->result.has_value(); });
     result = std::move(*s->result);
   }
   done(std::move(result));
