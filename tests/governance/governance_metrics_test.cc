@@ -22,6 +22,7 @@
 #include "echo.pb.h"
 #include "support/echo_methods.h"
 #include "support/process.h"
+#include "support/wait.h"
 
 namespace micro::governance {
 namespace {
@@ -411,6 +412,12 @@ TEST(GovernanceMetricsService, MetricsEndpointServesGovernanceSeries) {
   const std::string echo = "{service=\"micro.test.Echo\",method=\"Unary\"";
   const std::string retries = "micro_retries_total" + echo + "}";
   const std::string limited = "micro_limiter_rejections_total" + echo + ",limiter=\"rate_limit\"}";
+  // A first call that gets through (gRPC's connect can be slow under TSan on a loaded
+  // machine), so that the counted call's failed attempts are the server's three.
+  int warmups = 0;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] { return CallEcho(service, "warmup-" + std::to_string(++warmups)) == StatusCode::kOk; },
+      20s));
   std::string before = scrape();
   double retries_before = std::max(0.0, SampleValue(before, retries));
   double limited_before = std::max(0.0, SampleValue(before, limited));
