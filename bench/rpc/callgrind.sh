@@ -12,7 +12,7 @@
 # deadline), raw configured like micro's channel (full filter stack, 10 s deadline), that
 # with gRPC's retry filter off (as micro's channels have it), and micro's typed client with
 # its default 10 s timeout and without any deadline. callgrind files stay in OUT_DIR for
-# callgrind_annotate.
+# callgrind_annotate. PROFILES="micro-server micro-client" runs only the profiles named.
 set -euo pipefail
 
 BUILD=${1:?usage: bench/rpc/callgrind.sh BUILD_DIR [OUT_DIR]}
@@ -22,6 +22,8 @@ mkdir -p "$OUT"
 PAYLOAD=${PAYLOAD:-16}
 # As in run.sh: the micro server without metrics, tracing and access log by default.
 MICRO_FLAGS=${MICRO_FLAGS:-"--metrics.enabled=false --log.access=false --trace.sampler=always_off"}
+# Extra flags of the micro client's profile (e.g. "--config bench/rpc/governance.yaml").
+CLIENT_FLAGS=${CLIENT_FLAGS:-}
 CONC=${CONC:-16}
 command -v valgrind >/dev/null || { echo "valgrind is needed" >&2; exit 2; }
 
@@ -83,6 +85,7 @@ profile() {
   while [ "$1" != "--" ]; do target+=("$1"); shift; done
   shift
   load=("$@")
+  if [ -n "${PROFILES:-}" ] && [[ " $PROFILES " != *" $name "* ]]; then return 0; fi
   echo "== callgrind: $name" >&2
   rm -f "$OUT/$name".*
   local vpid lpid
@@ -146,7 +149,7 @@ profile raw-client-fullstack-deadline-noretry "EchoReply::_InternalParse" \
 profile micro-client "EchoReply::_InternalParse" \
   "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" $MICRO_FLAGS \
   --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \
-  "$BIN/bench-micro-client" --registry "$REGISTRY" "${LOAD[@]}"
+  "$BIN/bench-micro-client" --registry "$REGISTRY" "${LOAD[@]}" $CLIENT_FLAGS
 profile micro-client-no-deadline "EchoReply::_InternalParse" \
   "$BIN/bench-micro-server" --registry "$REGISTRY" --http "" $MICRO_FLAGS \
   --grpc "grpc://127.0.0.1:$MICRO_PORT?minimal_stack=1" -- \

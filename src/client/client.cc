@@ -1,5 +1,6 @@
 #include <micro/client/client.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -74,7 +75,9 @@ class Client::Impl {
     if (filters_.empty() && call.tried.empty()) {
       chosen = sel->Select(speaking, ctx);  // the common case: nothing to narrow, no copy
     } else {
-      std::vector<const registry::Node*> candidates(speaking);
+      // Filters narrow a scratch copy; reusing its storage keeps allocation off the path.
+      thread_local std::vector<const registry::Node*> candidates;
+      candidates.assign(speaking.begin(), speaking.end());
       selector::NodeSet set(candidates);
       selector::CallTarget target{call.service, call.method};
       for (const auto& filter : filters_) filter->Filter(ctx, target, set);
@@ -99,15 +102,24 @@ class Client::Impl {
     return Target{&(*view)->AddressOf(node), std::move(sel), std::move(*view), node};
   }
 
-  // Applies the client's default timeout and the per-call bound to a copy of `ctx` only
-  // when needed, so the common case (caller set a deadline) copies nothing.
+  // Whether a call under `ctx` needs a deadline of its own: the client's default timeout
+  // (ctx has none) or the per-call bound.
+  bool NeedsBound(const Context& ctx, const CallOptions& opts) const {
+    return (!ctx.has_deadline() && options_.default_timeout.count() > 0) ||
+           opts.timeout.count() > 0;
+  }
+  void ApplyBound(Context& ctx, const CallOptions& opts) const {
+    if (!ctx.has_deadline() && options_.default_timeout.count() > 0) {
+      ctx.SetTimeout(options_.default_timeout);
+    }
+    if (opts.timeout.count() > 0) ctx.ShortenDeadline(Context::Clock::now() + opts.timeout);
+  }
+  // The context a call runs under: `ctx` itself when it needs no bound (the common case
+  // when the caller set a deadline copies nothing), else a bounded copy in `storage`.
   Context* Bound(Context& ctx, const CallOptions& opts, std::optional<Context>& storage) {
-    bool need_default = !ctx.has_deadline() && options_.default_timeout.count() > 0;
-    bool need_bound = opts.timeout.count() > 0;
-    if (!need_default && !need_bound) return &ctx;
+    if (!NeedsBound(ctx, opts)) return &ctx;
     storage.emplace(ctx);
-    if (need_default) storage->SetTimeout(options_.default_timeout);
-    if (need_bound) storage->ShortenDeadline(Context::Clock::now() + opts.timeout);
+    ApplyBound(*storage, opts);
     return &*storage;
   }
 
@@ -164,9 +176,21 @@ class Client::Impl {
 // One call running through the interceptor chains; the owner the chain terminals see.
 // Blocking calls keep it on the caller's stack; async calls on the heap until done.
 struct Client::Invocation {
+  // What an attempt in flight must remember until its end. The first attempt in flight
+  // uses `slot`; overlapping ones (hedging) get their own, so that the usual call
+  // allocates nothing for its attempts.
+  struct AttemptRecord {
+    Impl::Target target;
+    Context::Clock::time_point start;
+    Done done;
+    bool owned = false;  // heap-allocated (slot was busy)
+  };
+
   Impl* impl;
   CallOptions options;
   ClientCall call;
+  AttemptRecord slot{};
+  std::atomic<bool> slot_busy{false};
 
   void Run(Context& ctx, Done done) {
     ClientNext(&impl->call_chain_, 0, &Invocation::Attempt, this)(ctx, call, std::move(done));
@@ -184,28 +208,44 @@ struct Client::Invocation {
     call.node = target->node;
     call.address = *target->address;
     call.tried.emplace_back(*target->address);
-    if (target->selector) target->selector->OnStart(*target->node);
-    auto start = Context::Clock::now();
+    AttemptRecord* record = &self->slot;
+    if (self->slot_busy.exchange(true, std::memory_order_acquire)) {
+      record = new AttemptRecord{.owned = true};
+    }
+    const bool feedback = target->selector && target->selector->WantsFeedback();
+    if (feedback) target->selector->OnStart(*target->node);
+    record->target = std::move(*target);
+    if (!feedback) record->target.selector = nullptr;
+    record->start = feedback ? Context::Clock::now() : Context::Clock::time_point();
+    record->done = std::move(done);
     ClientNext(&self->impl->attempt_chain_, 0, &Invocation::Send, self)(
-        ctx, call, [target = std::move(*target), start, done = std::move(done)](Status s) mutable {
-          if (target.selector) {
-            target.selector->OnDone(*target.node, s, Context::Clock::now() - start);
-          }
-          done(std::move(s));
-        });
+        ctx, call, [self, record](Status s) { self->EndAttempt(record, std::move(s)); });
+  }
+
+  void EndAttempt(AttemptRecord* record, Status s) {
+    Impl::Target target = std::move(record->target);
+    Done done = std::move(record->done);
+    auto start = record->start;
+    if (record->owned) {
+      delete record;
+    } else {
+      slot_busy.store(false, std::memory_order_release);
+    }
+    if (target.selector) target.selector->OnDone(*target.node, s, Context::Clock::now() - start);
+    target = {};  // the node may go once the selector saw it; `done` may end this call
+    done(std::move(s));
   }
 
   // End of the attempt chain: hand the attempt to the transport.
   static void Send(void* owner, Context& ctx, ClientCall& call, Done done) {
     auto* self = static_cast<Invocation*>(owner);
     ClientTransport& transport = *self->impl->transport_;
-    const std::string address(call.address);
-    const std::string method(call.method);
     if (call.async) {
-      transport.CallAsync(ctx, address, method, *call.request, call.response, std::move(done));
+      transport.CallAsync(ctx, call.address, call.method, *call.request, call.response,
+                          std::move(done));
       return;
     }
-    done(transport.Call(ctx, address, method, *call.request, call.response));
+    done(transport.Call(ctx, call.address, call.method, *call.request, call.response));
   }
 };
 
@@ -240,12 +280,13 @@ Status Client::Call(Context& ctx, const std::string& service, const std::string&
   std::optional<Context> storage;
   Context* call_ctx = impl_->Bound(ctx, options, storage);
   if (impl_->has_interceptors()) {
-    Invocation inv{impl_.get(), options,
-                   ClientCall{.service = service,
-                              .method = method_path,
-                              .request = &request,
-                              .response = response,
-                              .idempotent = options.idempotent}};
+    Invocation inv{.impl = impl_.get(),
+                   .options = options,
+                   .call = ClientCall{.service = service,
+                                      .method = method_path,
+                                      .request = &request,
+                                      .response = response,
+                                      .idempotent = options.idempotent}};
     // Interceptors usually finish on this thread; one that hands the call to another
     // thread (a scheduled retry) is waited for here.
     struct Waiter {
@@ -279,8 +320,6 @@ void Client::CallAsync(Context& ctx, const std::string& service, const std::stri
                        const google::protobuf::Message& request,
                        google::protobuf::Message* response, std::function<void(Status)> done,
                        const CallOptions& options) {
-  std::optional<Context> storage;
-  Context* call_ctx = impl_->Bound(ctx, options, storage);
   if (impl_->has_interceptors()) {
     // The chain may outlive this function (retries are scheduled), so it owns copies of
     // everything the caller does not promise to keep: the context and the names.
@@ -288,22 +327,28 @@ void Client::CallAsync(Context& ctx, const std::string& service, const std::stri
       Context ctx;
       std::string service;
       std::string method;
+      Done done;
       Invocation inv;
     };
-    auto* state = new AsyncInvocation{*call_ctx, service, method_path,
-                                      Invocation{impl_.get(), options, ClientCall{}}};
+    auto* state = new AsyncInvocation{ctx, service, method_path, std::move(done),
+                                      Invocation{.impl = impl_.get(), .options = options}};
+    impl_->ApplyBound(state->ctx, options);
     state->inv.call = ClientCall{.service = state->service,
                                  .method = state->method,
                                  .request = &request,
                                  .response = response,
                                  .idempotent = options.idempotent,
                                  .async = true};
-    state->inv.Run(state->ctx, [state, done = std::move(done)](Status s) {
+    state->inv.Run(state->ctx, [state](Status s) {
       std::unique_ptr<AsyncInvocation> owned(state);
+      Done done = std::move(state->done);
+      owned.reset();
       done(std::move(s));
     });
     return;
   }
+  std::optional<Context> storage;
+  Context* call_ctx = impl_->Bound(ctx, options, storage);
   ClientCall call{.service = service, .method = method_path};
   auto target = impl_->Pick(*call_ctx, call, options);
   if (!target.ok()) {

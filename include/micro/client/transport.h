@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <google/protobuf/message.h>
 
@@ -22,11 +23,12 @@ class ClientTransport {
   // Each call is bounded by ctx's deadline, sends ctx's forwardable metadata (not
   // hop-by-hop keys) and trace context, and is cancelled when ctx is. A refused or broken
   // connection fails fast with UNAVAILABLE naming `address`; it never waits for the
-  // deadline to discover that the peer is down.
-  virtual Status Call(Context& ctx, const std::string& address, const std::string& method_path,
+  // deadline to discover that the peer is down. `address` and `method_path` need to stay
+  // valid only until Call/CallAsync returns.
+  virtual Status Call(Context& ctx, std::string_view address, std::string_view method_path,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response) = 0;
-  virtual void CallAsync(Context& ctx, const std::string& address, const std::string& method_path,
+  virtual void CallAsync(Context& ctx, std::string_view address, std::string_view method_path,
                          const google::protobuf::Message& request,
                          google::protobuf::Message* response, std::function<void(Status)> done) = 0;
   virtual Result<std::unique_ptr<ClientStream>> OpenStream(Context& ctx, const std::string& address,

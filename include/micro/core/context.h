@@ -115,15 +115,60 @@ class Context {
   const Metadata& metadata() const { return metadata_; }
   TraceContext& trace() { return trace_; }
   const TraceContext& trace() const { return trace_; }
-  const std::string& peer() const { return peer_; }
-  void set_peer(std::string peer) { peer_ = std::move(peer); }
+  const std::string& peer() const { return peer_.get(); }
+  void set_peer(std::string peer) { peer_.set(std::move(peer)); }
+  // For transports: the peer is made by `resolve(arg)` on the first peer() (or when this
+  // Context is copied or moved), not per call: most calls never look at it, and making
+  // the string costs a few hundred instructions. `arg` must outlive this Context.
+  void set_peer_resolver(std::string (*resolve)(const void* arg), const void* arg) {
+    peer_.set_resolver(resolve, arg);
+  }
 
  private:
+  // A string made on first use. Copies and moves carry the string, never the resolver,
+  // whose argument lives only as long as the original.
+  class LazyString {
+   public:
+    LazyString() = default;
+    LazyString(const LazyString& other) : value_(other.get()) {}
+    LazyString(LazyString&& other) : value_(std::move(other.Resolved())) {}
+    LazyString& operator=(const LazyString& other) {
+      if (this != &other) set(other.get());
+      return *this;
+    }
+    LazyString& operator=(LazyString&& other) {
+      if (this != &other) set(std::move(other.Resolved()));
+      return *this;
+    }
+    const std::string& get() const { return Resolved(); }
+    void set(std::string value) {
+      value_ = std::move(value);
+      resolve_ = nullptr;
+    }
+    void set_resolver(std::string (*resolve)(const void*), const void* arg) {
+      resolve_ = resolve;
+      arg_ = arg;
+    }
+
+   private:
+    // Resolving is not a visible change, hence mutable (a Context belongs to one thread).
+    std::string& Resolved() const {
+      if (resolve_ != nullptr) {
+        value_ = resolve_(arg_);
+        resolve_ = nullptr;
+      }
+      return value_;
+    }
+    mutable std::string value_;
+    mutable std::string (*resolve_)(const void*) = nullptr;
+    const void* arg_ = nullptr;
+  };
+
   Clock::time_point deadline_ = Clock::time_point::max();
   std::shared_ptr<CancelState> cancel_;
   Metadata metadata_;
   TraceContext trace_;
-  std::string peer_;
+  LazyString peer_;
 };
 
 }  // namespace micro

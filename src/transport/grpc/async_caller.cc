@@ -38,11 +38,11 @@ AsyncCaller::~AsyncCaller() {
   for (auto& queue : queues_) queue->thread.join();
 }
 
-void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, const std::string& address,
-                       const std::string& method_path, const Message& request, Message* response,
+void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, std::string_view address,
+                       std::string_view method_path, const Message& request, Message* response,
                        std::function<void(Status)> done) {
   if (closed_) {
-    done(Status::Unavailable(address + ": client transport is shut down"));
+    done(Status::Unavailable(std::string(address) + ": client transport is shut down"));
     return;
   }
   auto pending = std::make_unique<Pending>();

@@ -33,8 +33,8 @@ class AsyncCaller {
   AsyncCaller(const AsyncCaller&) = delete;
   AsyncCaller& operator=(const AsyncCaller&) = delete;
 
-  void Call(Context& ctx, ChannelEntry& channel, const std::string& address,
-            const std::string& method_path, const google::protobuf::Message& request,
+  void Call(Context& ctx, ChannelEntry& channel, std::string_view address,
+            std::string_view method_path, const google::protobuf::Message& request,
             google::protobuf::Message* response, std::function<void(Status)> done);
 
  private:

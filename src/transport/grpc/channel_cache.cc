@@ -7,14 +7,14 @@
 
 namespace micro::transport::grpc_transport {
 
-const grpc::internal::RpcMethod& ChannelEntry::Method(const std::string& path) {
+const grpc::internal::RpcMethod& ChannelEntry::Method(std::string_view path) {
   {
     std::shared_lock lock(mu_);
     auto it = methods_.find(path);
     if (it != methods_.end()) return *it->second;
   }
   std::unique_lock lock(mu_);
-  auto [it, inserted] = methods_.try_emplace(path);
+  auto [it, inserted] = methods_.try_emplace(std::string(path));
   if (inserted) {
     // The key's storage is stable in the map, and RpcMethod keeps a pointer to it.
     it->second = std::make_unique<grpc::internal::RpcMethod>(
@@ -23,17 +23,17 @@ const grpc::internal::RpcMethod& ChannelEntry::Method(const std::string& path) {
   return *it->second;
 }
 
-std::shared_ptr<ChannelEntry> ChannelCache::Get(const std::string& address) {
+std::shared_ptr<ChannelEntry> ChannelCache::Get(std::string_view address) {
   {
     std::shared_lock lock(mu_);
     auto it = entries_.find(address);
     if (it != entries_.end()) return it->second;
   }
   std::unique_lock lock(mu_);
-  auto& entry = entries_[address];
+  auto& entry = entries_[std::string(address)];
   if (!entry) {
     entry = std::make_shared<ChannelEntry>(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args_));
+        grpc::CreateCustomChannel(std::string(address), grpc::InsecureChannelCredentials(), args_));
   }
   return entry;
 }

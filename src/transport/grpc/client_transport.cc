@@ -91,8 +91,8 @@ Result<ClientTransportOptions> ClientTransportOptions::FromUrl(const Url& url) {
 GrpcClientTransport::GrpcClientTransport(ClientTransportOptions options)
     : channels_(ChannelArgs(options)), async_(options.async_threads, watchdog_) {}
 
-Status GrpcClientTransport::Call(Context& ctx, const std::string& address,
-                                 const std::string& method_path, const Message& request,
+Status GrpcClientTransport::Call(Context& ctx, std::string_view address,
+                                 std::string_view method_path, const Message& request,
                                  Message* response) {
   MICRO_RETURN_IF_ERROR(EarlyFailure(ctx));
   std::shared_ptr<ChannelEntry> channel = channels_.Get(address);
@@ -107,8 +107,8 @@ Status GrpcClientTransport::Call(Context& ctx, const std::string& address,
   return FromGrpcStatus(status, address);
 }
 
-void GrpcClientTransport::CallAsync(Context& ctx, const std::string& address,
-                                    const std::string& method_path, const Message& request,
+void GrpcClientTransport::CallAsync(Context& ctx, std::string_view address,
+                                    std::string_view method_path, const Message& request,
                                     Message* response, std::function<void(Status)> done) {
   if (Status early = EarlyFailure(ctx); !early.ok()) {
     done(std::move(early));

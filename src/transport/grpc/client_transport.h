@@ -36,10 +36,10 @@ class GrpcClientTransport final : public client::ClientTransport {
   explicit GrpcClientTransport(ClientTransportOptions options);
 
   // client::ClientTransport
-  Status Call(Context& ctx, const std::string& address, const std::string& method_path,
+  Status Call(Context& ctx, std::string_view address, std::string_view method_path,
               const google::protobuf::Message& request,
               google::protobuf::Message* response) override;
-  void CallAsync(Context& ctx, const std::string& address, const std::string& method_path,
+  void CallAsync(Context& ctx, std::string_view address, std::string_view method_path,
                  const google::protobuf::Message& request, google::protobuf::Message* response,
                  std::function<void(Status)> done) override;
   Result<std::unique_ptr<client::ClientStream>> OpenStream(Context& ctx, const std::string& address,

@@ -27,9 +27,11 @@ void FillContext(const grpc::ServerContext& call, Context* ctx) {
   for (const auto& [key, value] : call.client_metadata()) {
     std::string_view k = View(key);
     if (k.empty() || k.front() == ':') continue;  // HTTP/2 pseudo-headers
-    // gRPC's own headers (grpc-accept-encoding, ...) describe this hop only: never
-    // forwarded (Metadata::IsHopByHop), and their meaning (the deadline) is in the Context.
-    if (k.starts_with("grpc-")) continue;
+    // gRPC's own headers (grpc-accept-encoding, ...) and the other hop-by-hop ones
+    // (user-agent, te, content-type) describe this hop only: never forwarded, and what
+    // they mean (the deadline) is in the Context. Skipping them also spares copying the
+    // user-agent gRPC sends with every call.
+    if (Metadata::IsHopByHop(k)) continue;
     if (k == "traceparent") {
       ctx->trace().traceparent.assign(value.data(), value.size());
     } else if (k == "tracestate") {
@@ -38,7 +40,9 @@ void FillContext(const grpc::ServerContext& call, Context* ctx) {
       ctx->metadata().Add(k, View(value));
     }
   }
-  ctx->set_peer(call.peer());
+  ctx->set_peer_resolver(
+      [](const void* call) { return static_cast<const grpc::ServerContext*>(call)->peer(); },
+      &call);
 }
 
 }  // namespace micro::transport::grpc_transport

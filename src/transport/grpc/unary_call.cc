@@ -35,9 +35,9 @@ void UnaryCall::Request() {
 }
 
 void UnaryCall::Reset() {
+  ctx_.reset();  // first: its peer may still be read from call_
   writer_.reset();
   call_.reset();
-  ctx_.reset();
   request_bytes_.Clear();
   // The cached size was set when Finish serialized the response.
   if (big_ || static_cast<size_t>(response_->GetCachedSize()) > kKeepBytes) {
