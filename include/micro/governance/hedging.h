@@ -24,11 +24,13 @@
 //     Context is cancelled or past its deadline.
 // Calls that are neither idempotent (CallOptions::idempotent) nor declared so by their
 // rule (`idempotent: true`) pass straight through: sending them twice could apply them
-// twice.
+// twice. So do calls to an explicit address (CallOptions::address): there is no other
+// node to hedge to.
 //
 // `delay` is fixed, or (delay_percentile > 0) that percentile of the latencies of the
 // method's recent winning attempts (LatencyWindow below), `delay` serving until
-// min_samples answers were seen.
+// min_samples answers were seen. A percentile cures a tail; when a whole node is slow,
+// many answers are, and the percentile becomes the slow latency: use a fixed delay.
 //
 // Blocking and async calls alike send their attempts asynchronously (ClientCall::async
 // on the attempts' copies), so hedges never wait behind a blocked thread: a blocking call

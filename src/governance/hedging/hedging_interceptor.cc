@@ -323,7 +323,8 @@ void HedgingInterceptor::Intercept(Context& ctx, client::ClientCall& call, clien
     rules = rules_;
   }
   const HedgingOptions& options = rules->For(call.service, call.method);
-  if (!options.enabled() || call.response == nullptr) {
+  // A call to an explicit address (no service) has no other node to hedge to.
+  if (!options.enabled() || call.response == nullptr || call.service.empty()) {
     return next(ctx, call, std::move(done));
   }
   if (!call.idempotent && !options.idempotent) {
