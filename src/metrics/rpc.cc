@@ -44,10 +44,7 @@ Result<std::unique_ptr<RpcMetrics>> RpcMetrics::Create(Registry& registry, std::
 RpcMetrics::~RpcMetrics() = default;
 
 RpcSeries& RpcMetrics::Series(std::string_view key, std::string_view path) {
-  if (const Map* map = map_.load(std::memory_order_acquire)) {
-    auto it = map->find(key);
-    if (it != map->end()) return *it->second;
-  }
+  if (RpcSeries* found = Find(key)) return *found;
   std::lock_guard lock(mu_);
   const Map* current = map_.load(std::memory_order_acquire);
   if (current) {
@@ -98,8 +95,11 @@ Result<std::shared_ptr<ServerMetrics>> ServerMetrics::Create(Registry& registry)
 }
 
 Status ServerMetrics::Intercept(Context& ctx, const server::CallInfo& call, server::Next next) {
-  char key[sizeof(void*)];
-  internal::RpcSeries& series = rpc_->Series(KeyOf(call.method, key), call.method.Path());
+  char buf[sizeof(void*)];
+  std::string_view key = KeyOf(call.method, buf);
+  internal::RpcSeries* found = rpc_->Find(key);
+  // Path() makes a string: only for a method's first call.
+  internal::RpcSeries& series = found ? *found : rpc_->Series(key, call.method.Path());
   series.in_flight->Inc();
   auto start = std::chrono::steady_clock::now();
   Status status = next(ctx);

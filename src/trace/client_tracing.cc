@@ -24,13 +24,8 @@ void ClientAttemptTracing::Intercept(Context& ctx, client::ClientCall& call,
                                      client::ClientNext next, client::Done done) {
   SpanContext parent = FromContext(ctx);
   semconv::RpcName rpc = semconv::SplitMethodPath(call.method);
-  std::string name;
-  name.reserve(call.method.size());
-  if (rpc.service.empty()) {
-    name.assign(call.method);
-  } else {
-    name.append(rpc.service).append("/").append(rpc.method);
-  }
+  SpanName name =
+      rpc.service.empty() ? SpanName(call.method) : SpanName(rpc.service, "/", rpc.method);
   Span span = tracer_->StartSpan(name, SpanKind::kClient, &parent);
 
   // An attempt that records nothing need not be a hop of its own: when the caller's trace
@@ -50,7 +45,7 @@ void ClientAttemptTracing::Intercept(Context& ctx, client::ClientCall& call,
     span.SetAttribute("micro.attempt", int64_t{call.attempt});
   }
   auto attempt = std::make_shared<Attempt>(ctx, std::move(span), std::move(done));
-  attempt->ctx.trace().traceparent = attempt->span.TraceParent();
+  FormatTraceParent(attempt->span.context(), &attempt->ctx.trace().traceparent);
   attempt->ctx.trace().tracestate = attempt->span.context().trace_state;
   bool grpc = rpc_system_ == "grpc";
   next(attempt->ctx, call, [attempt, grpc](Status s) {

@@ -43,20 +43,28 @@ class Writer {
 
   // A JSON string; bytes that are not UTF-8 become U+FFFD (names and messages come from
   // requests: one bad byte must not cost the whole batch).
+  // Runs of bytes that need no escaping (nearly all of them) are copied in one append.
   void String(std::string_view s) {
     out_.push_back('"');
+    size_t run = 0;  // start of the bytes not yet copied
     for (size_t i = 0; i < s.size();) {
       char c = s[i];
       auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && u < 0x80 && c != '"' && c != '\\') {
+        ++i;
+        continue;
+      }
       if (u >= 0x80) {
         size_t n = Utf8Length(s, i);
-        if (n == 0) {
-          out_.append("\\ufffd");
-          ++i;
-        } else {
-          out_.append(s.substr(i, n));
+        if (n != 0) {
           i += n;
+          continue;
         }
+      }
+      out_.append(s.data() + run, i - run);
+      run = ++i;
+      if (u >= 0x80) {
+        out_.append("\\ufffd");
         continue;
       }
       switch (c) {
@@ -81,12 +89,10 @@ class Writer {
             out_.append("\\u00");
             out_.push_back(kHex[u >> 4]);
             out_.push_back(kHex[u & 0xf]);
-          } else {
-            out_.push_back(c);
           }
       }
-      ++i;
     }
+    out_.append(s.data() + run, s.size() - run);
     out_.push_back('"');
   }
 
@@ -113,6 +119,10 @@ class Writer {
     out_.append(buf, end);
   }
   void Raw(std::string_view s) { out_.append(s); }
+  template <typename Id>
+  void Hex(const Id& id) {
+    AppendHex(id, &out_);
+  }
 
  private:
   std::string& out_;
@@ -153,13 +163,13 @@ void WriteAttributes(Writer& w, const Attributes& attributes) {
 
 void WriteSpan(Writer& w, const SpanData& s) {
   w.Raw("{\"traceId\":\"");
-  w.Raw(s.context.trace_id.Hex());
+  w.Hex(s.context.trace_id);
   w.Raw("\",\"spanId\":\"");
-  w.Raw(s.context.span_id.Hex());
+  w.Hex(s.context.span_id);
   w.Raw("\"");
   if (s.parent_span_id.valid()) {
     w.Raw(",\"parentSpanId\":\"");
-    w.Raw(s.parent_span_id.Hex());
+    w.Hex(s.parent_span_id);
     w.Raw("\"");
   }
   if (!s.context.trace_state.empty()) {

@@ -31,10 +31,7 @@ Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, serv
   // application's traces; they pass through untraced.
   if (m.service.starts_with("grpc.")) return next(ctx);
   SpanContext parent = FromContext(ctx);
-  std::string name;
-  name.reserve(m.service.size() + 1 + m.name.size());
-  name.append(m.service).append("/").append(m.name);
-  Span span = tracer_->StartSpan(name, SpanKind::kServer, &parent);
+  Span span = tracer_->StartSpan({m.service, "/", m.name}, SpanKind::kServer, &parent);
 
   bool http = call.transport == "http";
   if (span.recording()) {
@@ -50,7 +47,7 @@ Status ServerTracing::Intercept(Context& ctx, const server::CallInfo& call, serv
 
   // The handler's outgoing calls continue from this span.
   TraceContext& out = ctx.trace();
-  out.traceparent = span.TraceParent();
+  FormatTraceParent(span.context(), &out.traceparent);
   out.tracestate = span.context().trace_state;
 
   Status s;

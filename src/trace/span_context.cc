@@ -1,6 +1,7 @@
 #include <micro/trace/span_context.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace micro::trace {
 
@@ -27,17 +28,33 @@ bool FromHex(std::string_view hex, std::array<uint8_t, N>* out) {
   return true;
 }
 
+// Writes 2 * N hex digits at `out` (ids are formatted for every call: one table lookup
+// per digit, no per-character string growth).
 template <size_t N>
-void AppendHex(const std::array<uint8_t, N>& bytes, std::string* out) {
+char* WriteHex(const std::array<uint8_t, N>& bytes, char* out) {
   for (uint8_t b : bytes) {
-    out->push_back(kHex[b >> 4]);
-    out->push_back(kHex[b & 0xf]);
+    *out++ = kHex[b >> 4];
+    *out++ = kHex[b & 0xf];
   }
+  return out;
+}
+
+template <size_t N>
+std::string HexString(const std::array<uint8_t, N>& bytes) {
+  std::string s(2 * N, '\0');
+  WriteHex(bytes, s.data());
+  return s;
 }
 
 template <size_t N>
 bool NonZero(const std::array<uint8_t, N>& bytes) {
-  return std::any_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b != 0; });
+  uint64_t any = 0;
+  for (size_t i = 0; i < N; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    any |= word;
+  }
+  return any != 0;
 }
 
 Status Invalid(std::string_view why) {
@@ -62,19 +79,9 @@ std::string_view Trim(std::string_view s) {
 bool TraceId::valid() const { return NonZero(bytes); }
 bool SpanId::valid() const { return NonZero(bytes); }
 
-std::string TraceId::Hex() const {
-  std::string s;
-  s.reserve(32);
-  AppendHex(bytes, &s);
-  return s;
-}
+std::string TraceId::Hex() const { return HexString(bytes); }
 
-std::string SpanId::Hex() const {
-  std::string s;
-  s.reserve(16);
-  AppendHex(bytes, &s);
-  return s;
-}
+std::string SpanId::Hex() const { return HexString(bytes); }
 
 bool TraceIdFromHex(std::string_view hex, TraceId* out) { return FromHex(hex, &out->bytes); }
 bool SpanIdFromHex(std::string_view hex, SpanId* out) { return FromHex(hex, &out->bytes); }
@@ -104,15 +111,36 @@ Result<SpanContext> ParseTraceParent(std::string_view h) {
 
 std::string FormatTraceParent(const SpanContext& ctx) {
   std::string s;
-  s.reserve(55);
-  s.append("00-");
-  AppendHex(ctx.trace_id.bytes, &s);
-  s.push_back('-');
-  AppendHex(ctx.span_id.bytes, &s);
-  s.push_back('-');
-  s.push_back(kHex[ctx.flags >> 4]);
-  s.push_back(kHex[ctx.flags & 0xf]);
+  FormatTraceParent(ctx, &s);
   return s;
+}
+
+void FormatTraceParent(const SpanContext& ctx, std::string* out) {
+  // "00-" 32 hex "-" 16 hex "-" 2 hex
+  char buf[55];
+  char* p = buf;
+  *p++ = '0';
+  *p++ = '0';
+  *p++ = '-';
+  p = WriteHex(ctx.trace_id.bytes, p);
+  *p++ = '-';
+  p = WriteHex(ctx.span_id.bytes, p);
+  *p++ = '-';
+  *p++ = kHex[ctx.flags >> 4];
+  *p++ = kHex[ctx.flags & 0xf];
+  out->assign(buf, sizeof buf);
+}
+
+void AppendHex(const TraceId& id, std::string* out) {
+  size_t at = out->size();
+  out->resize(at + 32);
+  WriteHex(id.bytes, out->data() + at);
+}
+
+void AppendHex(const SpanId& id, std::string* out) {
+  size_t at = out->size();
+  out->resize(at + 16);
+  WriteHex(id.bytes, out->data() + at);
 }
 
 bool TraceState::ValidKey(std::string_view key) {

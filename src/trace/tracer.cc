@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <random>
 #include <thread>
 
@@ -56,7 +57,7 @@ void Fill(std::array<uint8_t, N>& bytes) {
   auto& gen = Generator();
   for (size_t i = 0; i < N; i += 8) {
     uint64_t v = gen.Next();
-    for (size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<uint8_t>(v >> (8 * j));
+    std::memcpy(bytes.data() + i, &v, 8);
   }
 }
 
@@ -82,7 +83,7 @@ Tracer::Tracer(std::shared_ptr<Sampler> sampler, std::shared_ptr<SpanProcessor> 
     : sampler_(sampler ? std::move(sampler) : ParentBasedSampler(AlwaysOnSampler())),
       processor_(std::move(processor)) {}
 
-Span Tracer::StartSpan(std::string_view name, SpanKind kind, const SpanContext* parent) const {
+Span Tracer::StartSpan(const SpanName& name, SpanKind kind, const SpanContext* parent) const {
   if (parent != nullptr && !parent->valid()) parent = nullptr;
   SpanContext ctx;
   ctx.trace_id = parent ? parent->trace_id : NewTraceId();
@@ -93,7 +94,8 @@ Span Tracer::StartSpan(std::string_view name, SpanKind kind, const SpanContext* 
   std::unique_ptr<SpanData> data;
   if (sampled && processor_) {
     data = std::make_unique<SpanData>();
-    data->name.assign(name);
+    data->name = name.Join();
+    data->attributes.reserve(8);  // what a server or client span sets, without regrowing
     data->kind = kind;
     data->context = ctx;
     if (parent) data->parent_span_id = parent->span_id;

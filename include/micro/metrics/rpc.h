@@ -61,6 +61,13 @@ class RpcMetrics {
   ~RpcMetrics();
   // `key` identifies the method (a Method* or its path); `path` is "/pkg.Service/Method".
   RpcSeries& Series(std::string_view key, std::string_view path);
+  // The series cached under `key`, or null (lock-free).
+  RpcSeries* Find(std::string_view key) const {
+    const Map* map = map_.load(std::memory_order_acquire);
+    if (map == nullptr) return nullptr;
+    auto it = map->find(key);
+    return it == map->end() ? nullptr : it->second;
+  }
 
  private:
   struct Hash {

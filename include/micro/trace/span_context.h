@@ -60,6 +60,11 @@ struct SpanContext {
 Result<SpanContext> ParseTraceParent(std::string_view header);
 // Writes version 00 with `ctx`'s ids and flags.
 std::string FormatTraceParent(const SpanContext& ctx);
+// The same into `out`, reusing its storage.
+void FormatTraceParent(const SpanContext& ctx, std::string* out);
+// Appends an id's lower-case hex (the JSON encoders' way, without a temporary string).
+void AppendHex(const TraceId& id, std::string* out);
+void AppendHex(const SpanId& id, std::string* out);
 
 // A parsed `tracestate`: at most 32 list-members, unique keys, first = most recent.
 class TraceState {

@@ -18,6 +18,27 @@
 
 namespace micro::trace {
 
+// A span's name, possibly in pieces ("pkg.Service", "/", "Method") that are joined only
+// when the span records: most calls are not sampled, and a joined name is a new string.
+class SpanName {
+ public:
+  SpanName(std::string_view name) : parts_{name, {}, {}} {}         // NOLINT: implicit by design
+  SpanName(const char* name) : SpanName(std::string_view(name)) {}  // NOLINT
+  SpanName(const std::string& name) : SpanName(std::string_view(name)) {}  // NOLINT
+  SpanName(std::string_view first, std::string_view middle, std::string_view last)
+      : parts_{first, middle, last} {}
+
+  std::string Join() const {
+    std::string s;
+    s.reserve(parts_[0].size() + parts_[1].size() + parts_[2].size());
+    for (std::string_view part : parts_) s.append(part);
+    return s;
+  }
+
+ private:
+  std::string_view parts_[3];
+};
+
 class Tracer {
  public:
   // A null processor keeps ids and sampling flags flowing (logs and downstream services
@@ -26,7 +47,7 @@ class Tracer {
 
   // A child of `parent` (same trace id, parent span id = parent's span id, tracestate
   // carried on) or, when `parent` is null or invalid, the root of a new trace.
-  Span StartSpan(std::string_view name, SpanKind kind, const SpanContext* parent) const;
+  Span StartSpan(const SpanName& name, SpanKind kind, const SpanContext* parent) const;
 
   const Sampler& sampler() const { return *sampler_; }
 
