@@ -176,9 +176,11 @@ class Client::Impl {
 // One call running through the interceptor chains; the owner the chain terminals see.
 // Blocking calls keep it on the caller's stack; async calls on the heap until done.
 struct Client::Invocation {
-  // What an attempt in flight must remember until its end. The first attempt in flight
-  // uses `slot`; overlapping ones (hedging) get their own, so that the usual call
-  // allocates nothing for its attempts.
+  // What an attempt in flight must remember until its end. Attempts of the invocation's
+  // own `call` (the usual call, retries) run one at a time and use `slot`, so that they
+  // allocate nothing. An interceptor that runs attempts on copies of the call (hedging)
+  // overlaps them and may end the call while one is still in flight: those get their own
+  // record, and their end touches nothing of this Invocation, which may be gone by then.
   struct AttemptRecord {
     Impl::Target target;
     Context::Clock::time_point start;
@@ -209,7 +211,7 @@ struct Client::Invocation {
     call.address = *target->address;
     call.tried.emplace_back(*target->address);
     AttemptRecord* record = &self->slot;
-    if (self->slot_busy.exchange(true, std::memory_order_acquire)) {
+    if (&call != &self->call || self->slot_busy.exchange(true, std::memory_order_acquire)) {
       record = new AttemptRecord{.owned = true};
     }
     const bool feedback = target->selector && target->selector->WantsFeedback();
@@ -219,17 +221,18 @@ struct Client::Invocation {
     record->start = feedback ? Context::Clock::now() : Context::Clock::time_point();
     record->done = std::move(done);
     ClientNext(&self->impl->attempt_chain_, 0, &Invocation::Send, self)(
-        ctx, call, [self, record](Status s) { self->EndAttempt(record, std::move(s)); });
+        ctx, call, [self, record](Status s) { EndAttempt(self, record, std::move(s)); });
   }
 
-  void EndAttempt(AttemptRecord* record, Status s) {
+  // `self` is touched only for the slot's record (an owned one may outlive the call).
+  static void EndAttempt(Invocation* self, AttemptRecord* record, Status s) {
     Impl::Target target = std::move(record->target);
     Done done = std::move(record->done);
     auto start = record->start;
     if (record->owned) {
       delete record;
     } else {
-      slot_busy.store(false, std::memory_order_release);
+      self->slot_busy.store(false, std::memory_order_release);
     }
     if (target.selector) target.selector->OnDone(*target.node, s, Context::Clock::now() - start);
     target = {};  // the node may go once the selector saw it; `done` may end this call
