@@ -30,11 +30,21 @@ bool FromHex(std::string_view hex, std::array<uint8_t, N>* out) {
 
 // Writes 2 * N hex digits at `out` (ids are formatted for every call: one table lookup
 // per digit, no per-character string growth).
+// The two hex digits of each byte value, so that a byte is one copy.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> pairs{};
+  for (size_t b = 0; b < 256; ++b) {
+    pairs[2 * b] = kHex[b >> 4];
+    pairs[2 * b + 1] = kHex[b & 0xf];
+  }
+  return pairs;
+}();
+
 template <size_t N>
 char* WriteHex(const std::array<uint8_t, N>& bytes, char* out) {
   for (uint8_t b : bytes) {
-    *out++ = kHex[b >> 4];
-    *out++ = kHex[b & 0xf];
+    std::memcpy(out, &kHexPairs[2 * size_t{b}], 2);
+    out += 2;
   }
   return out;
 }

@@ -30,6 +30,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <micro/client/interceptor.h>
@@ -110,7 +111,11 @@ class RetryInterceptor : public client::ClientInterceptor {
 
   std::shared_mutex budgets_mu_;
   std::optional<RetryBudgetOptions> budget_options_;
-  std::unordered_map<std::string, std::shared_ptr<RetryBudget>> budgets_;
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<RetryBudget>, NameHash, std::equal_to<>> budgets_;
 
   std::atomic<uint64_t> calls_{0}, retries_{0}, budget_exhausted_{0}, deadline_too_close_{0},
       not_idempotent_{0};

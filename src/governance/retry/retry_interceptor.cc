@@ -60,6 +60,9 @@ struct RetryInterceptor::CallState {
   // An armed async backoff; whoever swaps it to 0 (the timer or a cancellation) goes on.
   std::atomic<runtime::Timer::Id> timer_id{0};
   std::atomic<uint64_t> cancel_handle{0};
+  // Keeps this state alive while an attempt is out: the attempt's continuation then
+  // holds a plain pointer, small enough for std::function to store without allocating.
+  std::shared_ptr<CallState> in_attempt;
 };
 
 RetryInterceptor::RetryInterceptor(RetryRules rules, std::optional<RetryBudgetOptions> budget,
@@ -97,7 +100,7 @@ std::shared_ptr<RetryBudget> RetryInterceptor::BudgetFor(std::string_view servic
   {
     std::shared_lock lock(budgets_mu_);
     if (!budget_options_) return nullptr;
-    auto it = budgets_.find(std::string(service));
+    auto it = budgets_.find(service);
     if (it != budgets_.end()) return it->second;
   }
   std::unique_lock lock(budgets_mu_);
@@ -125,8 +128,12 @@ void RetryInterceptor::Intercept(Context& ctx, client::ClientCall& call, client:
 
 void RetryInterceptor::Attempt(const std::shared_ptr<CallState>& state) {
   ++state->attempts;
-  state->next(state->ctx, state->call,
-              [this, state](Status s) { OnAttemptDone(state, std::move(s)); });
+  CallState* raw = state.get();
+  raw->in_attempt = state;
+  raw->next(raw->ctx, raw->call, [this, raw](Status s) {
+    std::shared_ptr<CallState> owned = std::move(raw->in_attempt);
+    OnAttemptDone(owned, std::move(s));
+  });
 }
 
 void RetryInterceptor::OnAttemptDone(const std::shared_ptr<CallState>& state, Status status) {
