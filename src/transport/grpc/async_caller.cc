@@ -56,6 +56,7 @@ void AsyncCaller::Call(Context& ctx, ChannelEntry& channel, std::string_view add
   auto* reader = grpc::internal::ClientAsyncResponseReaderHelper::Create<Message, Message>(
       channel.channel(), &queue.cq, channel.Method(method_path), &p->call, request);
   p->reader.reset(reader);
+  Sent();
   reader->StartCall();
   HandOff(p);  // the poller owns `p` once Finish started: touch nothing of it after
   reader->Finish(response, &p->status, p);
@@ -67,6 +68,7 @@ void AsyncCaller::Poll(Queue* queue) {
   bool ok;
   while (queue->cq.Next(&tag, &ok)) {
     TakeOver(tag);
+    Received();  // every event is a call's answer (or its failure)
     std::unique_ptr<Pending> call(static_cast<Pending*>(tag));
     bool expired = watchdog_.Unwatch(&call->watch);
     Status status =

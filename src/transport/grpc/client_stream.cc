@@ -2,6 +2,7 @@
 
 #include "transport/grpc/codec.h"
 #include "transport/grpc/status.h"
+#include "transport/grpc/tsan_handoff.h"
 
 namespace micro::transport::grpc_transport {
 
@@ -11,6 +12,7 @@ GrpcClientStream::GrpcClientStream(Context& ctx, ChannelEntry& channel, CallWatc
   PrepareClientContext(ctx, &call_);
   watchdog_.Watch(&watch_, ctx, &call_);
   grpc::internal::RpcMethod method(method_path.c_str(), grpc::internal::RpcMethod::BIDI_STREAMING);
+  Sent();
   stream_.reset(
       grpc::internal::ClientReaderWriterFactory<grpc::ByteBuffer, grpc::ByteBuffer>::Create(
           channel.channel(), method, &call_));
@@ -27,14 +29,19 @@ GrpcClientStream::~GrpcClientStream() {
 bool GrpcClientStream::Write(const google::protobuf::Message& message) {
   grpc::ByteBuffer bytes;
   if (!SerializeMessage(message, &bytes)) return false;
+  Sent();
   return stream_->Write(bytes);
 }
 
-bool GrpcClientStream::WritesDone() { return stream_->WritesDone(); }
+bool GrpcClientStream::WritesDone() {
+  Sent();
+  return stream_->WritesDone();
+}
 
 bool GrpcClientStream::Read(google::protobuf::Message* message) {
   grpc::ByteBuffer bytes;
   if (!stream_->Read(&bytes)) return false;
+  Received();
   if (ParseMessage(&bytes, message)) return true;
   {
     std::lock_guard lock(mu_);
@@ -49,6 +56,7 @@ Status GrpcClientStream::Finish() {
   if (finished_) return Status::FailedPrecondition("stream already finished");
   finished_ = true;
   grpc::Status status = stream_->Finish();
+  Received();
   watched_ = false;
   bool expired = watchdog_.Unwatch(&watch_);
   std::lock_guard lock(mu_);

@@ -12,6 +12,7 @@
 #include "transport/grpc/client_context.h"
 #include "transport/grpc/client_stream.h"
 #include "transport/grpc/status.h"
+#include "transport/grpc/tsan_handoff.h"
 
 namespace micro::transport {
 
@@ -100,9 +101,11 @@ Status GrpcClientTransport::Call(Context& ctx, std::string_view address,
   PrepareClientContext(ctx, &call);
   CallWatchdog::Entry watch;
   watchdog_.Watch(&watch, ctx, &call);
+  Sent();
   grpc::Status status =
       grpc::internal::BlockingUnaryCall<Message, Message, MessageLite, MessageLite>(
           channel->channel(), channel->Method(method_path), &call, request, response);
+  Received();
   if (watchdog_.Unwatch(&watch)) return DeadlineStatus(address);
   return FromGrpcStatus(status, address);
 }

@@ -16,9 +16,10 @@ GenericCall::GenericCall(ServerCore* core, Poller* poller) : core_(core), poller
 
 void GenericCall::Request() {
   call_.AsyncNotifyWhenDone(&done_tag_);
+  grpc::AsyncGenericService& generic = core_->generic();
+  grpc::ServerCompletionQueue* cq = poller_->cq.get();
   HandOff(this);
-  core_->generic().RequestCall(&call_, &stream_, poller_->cq.get(), poller_->cq.get(),
-                               &requested_tag_);
+  generic.RequestCall(&call_, &stream_, cq, cq, &requested_tag_);
 }
 
 void GenericCall::OnEvent(uint8_t op, bool ok) {
@@ -28,9 +29,11 @@ void GenericCall::OnEvent(uint8_t op, bool ok) {
         core_->Retire(this);
         return;
       }
+      Received();
       OnRequested();
       return;
     case kRead:
+      if (ok) Received();
       if (streaming_) {
         // A read fails at the end of the input or because the call broke; only in the
         // second case must the handler see its Context cancelled — before Read returns,
@@ -121,6 +124,7 @@ void GenericCall::RunUnary() {
     Finish(Status::Internal("response could not be serialized"));
     return;
   }
+  Sent();
   HandOff(this);
   stream_.WriteAndFinish(out_, grpc::WriteOptions(), grpc::Status::OK, &finished_tag_);
 }
@@ -166,6 +170,7 @@ bool GenericCall::Write(const google::protobuf::Message& message) {
     return false;
   }
   write_op_.Arm();
+  Sent();
   HandOff(this);
   stream_.Write(bytes, &written_tag_);
   if (!write_op_.Wait()) {
@@ -176,9 +181,12 @@ bool GenericCall::Write(const google::protobuf::Message& message) {
 }
 
 void GenericCall::Finish(const Status& status) {
-  // Once the operation is started the poller may delete this object: touch nothing after.
+  // Once the operation is started the poller may delete this object: touch nothing after,
+  // and read nothing of it after HandOff (tsan_handoff.h).
+  grpc::Status grpc_status = ToGrpcStatus(status);
+  Sent();
   HandOff(this);
-  stream_.Finish(ToGrpcStatus(status), &finished_tag_);
+  stream_.Finish(grpc_status, &finished_tag_);
 }
 
 void GenericCall::MaybeRetire() {

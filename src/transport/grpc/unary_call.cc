@@ -29,9 +29,14 @@ void UnaryCall::Request() {
   writer_.emplace(&*call_);
   watch_done_ = method_.execution == server::Execution::kBlocking;
   if (watch_done_) call_->AsyncNotifyWhenDone(&done_tag_);
+  // Every argument is read before HandOff (tsan_handoff.h).
+  MethodService& methods = core_->methods();
+  const size_t index = index_;
+  grpc::ServerContext* call = &*call_;
+  UnaryWriter* writer = &*writer_;
+  grpc::ServerCompletionQueue* cq = poller_->cq.get();
   HandOff(this);
-  core_->methods().RequestCall(index_, &*call_, &request_bytes_, &*writer_, poller_->cq.get(),
-                               &requested_tag_);
+  methods.RequestCall(index, call, &request_bytes_, writer, cq, &requested_tag_);
 }
 
 void UnaryCall::Reset() {
@@ -58,6 +63,7 @@ void UnaryCall::OnEvent(uint8_t op, bool ok) {
         core_->Retire(this);
         return;
       }
+      Received();
       OnRequested();
       return;
     case kFinished:
@@ -112,14 +118,21 @@ void UnaryCall::Run() {
     return;
   }
   // Finish serializes the response before it returns; once the operation is started
-  // the poller may reuse this object, so nothing may touch `this` afterwards.
+  // the poller may reuse or free this object. The members it takes are read before
+  // HandOff: read as Finish's arguments, after it, they would race with that.
+  UnaryWriter& writer = *writer_;
+  const google::protobuf::Message& response = *response_;
+  Sent();
   HandOff(this);
-  writer_->Finish(*response_, grpc::Status::OK, &finished_tag_);
+  writer.Finish(response, grpc::Status::OK, &finished_tag_);
 }
 
 void UnaryCall::FinishWithError(const Status& status) {
+  UnaryWriter& writer = *writer_;
+  grpc::Status grpc_status = ToGrpcStatus(status);
+  Sent();
   HandOff(this);
-  writer_->FinishWithError(ToGrpcStatus(status), &finished_tag_);
+  writer.FinishWithError(grpc_status, &finished_tag_);
 }
 
 void UnaryCall::MaybeRecycle() {
