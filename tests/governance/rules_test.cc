@@ -209,6 +209,9 @@ governance:
         /shop.Order/Get: {idempotent: true}         # this method may be repeated
         payment: {max_attempts: 1}                  # never retry calls to payment
       budget: {ratio: 0.2}                          # retries <= 20% of calls
+    hedging:                                        # slow idempotent calls: a 2nd copy
+      rules:
+        catalog: {max_attempts: 2, delay_percentile: 95}   # after the method's p95
     breaker:                                        # per method, around the whole call
       default: {kind: hystrix, hystrix: {error_threshold_percent: 50, sleep_window_ms: 5000}}
       rules:
@@ -234,6 +237,7 @@ TEST(GovernanceRules, TheDocsExampleParses) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->client.retry->rules.For("payment", "/shop.Payment/Charge").max_attempts, 1);
   EXPECT_TRUE(parsed->client.retry->rules.For("shop", "/shop.Order/Get").idempotent);
+  EXPECT_EQ(parsed->client.hedging->For("catalog", "/shop.Catalog/Get").max_attempts, 2);
   EXPECT_EQ(parsed->server.rate_limit->size(), 2u);
 }
 
