@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <micro/client/stream_interceptor.h>
 #include <micro/client/transport.h>
 #include <micro/selector/selector.h>
 
@@ -150,6 +151,7 @@ class Client::Impl {
   Status selector_error_;
   std::vector<std::shared_ptr<ClientInterceptor>> call_chain_;
   std::vector<std::shared_ptr<ClientInterceptor>> attempt_chain_;
+  std::vector<std::shared_ptr<StreamInterceptor>> stream_chain_;
   std::vector<std::shared_ptr<selector::RouteFilter>> filters_;
 
  private:
@@ -263,6 +265,10 @@ void Client::Use(std::shared_ptr<ClientInterceptor> interceptor) {
 
 void Client::UseAttempt(std::shared_ptr<ClientInterceptor> interceptor) {
   impl_->attempt_chain_.push_back(std::move(interceptor));
+}
+
+void Client::UseStream(std::shared_ptr<StreamInterceptor> interceptor) {
+  impl_->stream_chain_.push_back(std::move(interceptor));
 }
 
 void Client::AddRouteFilter(std::shared_ptr<selector::RouteFilter> filter) {
@@ -383,7 +389,16 @@ Result<std::unique_ptr<ClientStream>> Client::OpenStream(Context& ctx, const std
   ClientCall call{.service = service, .method = method_path};
   auto target = impl_->Pick(*call_ctx, call, options);
   if (!target.ok()) return target.status();
-  return impl_->transport_->OpenStream(*call_ctx, *target->address, method_path);
+  if (impl_->stream_chain_.empty()) {
+    return impl_->transport_->OpenStream(*call_ctx, *target->address, method_path);
+  }
+  StreamCall stream{
+      .service = service, .method = method_path, .node = target->node, .address = *target->address};
+  StreamNext::Terminal open = [](void* owner, Context& c, const StreamCall& s) {
+    return static_cast<ClientTransport*>(owner)->OpenStream(c, std::string(s.address),
+                                                            std::string(s.method));
+  };
+  return StreamNext(&impl_->stream_chain_, 0, open, impl_->transport_.get())(*call_ctx, stream);
 }
 
 }  // namespace micro::client

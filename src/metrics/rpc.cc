@@ -79,6 +79,14 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Counts a finished call of `series`.
+void EndCall(internal::RpcSeries& series, std::chrono::steady_clock::time_point start,
+             StatusCode code) {
+  series.duration->Observe(SecondsSince(start));
+  series.Requests(code).Inc();
+  series.in_flight->Dec();
+}
+
 // A Method's address is a stable, cheap key for the server's cache.
 std::string_view KeyOf(const server::Method& method, char (&buf)[sizeof(void*)]) {
   const server::Method* p = &method;
@@ -121,11 +129,50 @@ void ClientMetrics::Intercept(Context& ctx, client::ClientCall& call, client::Cl
   series.in_flight->Inc();
   auto start = std::chrono::steady_clock::now();
   next(ctx, call, [&series, start, done = std::move(done)](Status status) {
-    series.duration->Observe(SecondsSince(start));
-    series.Requests(status.code()).Inc();
-    series.in_flight->Dec();
+    EndCall(series, start, status.code());
     done(std::move(status));
   });
+}
+
+namespace {
+
+// A stream measured from its opening to its Finish (or its drop: CANCELLED).
+class MeteredStream : public client::ForwardingStream {
+ public:
+  MeteredStream(std::unique_ptr<client::ClientStream> inner, internal::RpcSeries& series,
+                std::chrono::steady_clock::time_point start)
+      : ForwardingStream(std::move(inner)), series_(series), start_(start) {}
+  ~MeteredStream() override {
+    if (!finished_) EndCall(series_, start_, StatusCode::kCancelled);
+  }
+
+  Status Finish() override {
+    Status s = inner().Finish();
+    if (!finished_) EndCall(series_, start_, s.code());
+    finished_ = true;
+    return s;
+  }
+
+ private:
+  internal::RpcSeries& series_;
+  const std::chrono::steady_clock::time_point start_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+client::StreamResult ClientMetrics::InterceptStream(Context& ctx, const client::StreamCall& call,
+                                                    client::StreamNext next) {
+  internal::RpcSeries& series = rpc_->Series(call.method, call.method);
+  series.in_flight->Inc();
+  auto start = std::chrono::steady_clock::now();
+  auto opened = next(ctx, call);
+  if (!opened.ok()) {
+    EndCall(series, start, opened.status().code());
+    return opened;
+  }
+  return std::unique_ptr<client::ClientStream>(
+      std::make_unique<MeteredStream>(std::move(*opened), series, start));
 }
 
 }  // namespace micro::metrics

@@ -153,9 +153,14 @@ const registry::Node& Service::node() const { return impl_->node; }
 client::Client& Service::Client() {
   std::call_once(impl_->client_once, [&] {
     impl_->client = std::make_unique<client::Client>(impl_->registry, impl_->options.client);
-    if (impl_->metrics) impl_->client->Use(impl_->metrics->client_interceptor());
-    if (impl_->tracing) {  // one client span per attempt
-      impl_->client->UseAttempt(impl_->tracing->ClientInterceptor(impl_->options.client.protocol));
+    if (impl_->metrics) {
+      impl_->client->Use(impl_->metrics->client_interceptor());
+      impl_->client->UseStream(impl_->metrics->client_interceptor());
+    }
+    if (impl_->tracing) {  // one client span per attempt, and per stream
+      const std::string& protocol = impl_->options.client.protocol;
+      impl_->client->UseAttempt(impl_->tracing->ClientInterceptor(protocol));
+      impl_->client->UseStream(impl_->tracing->ClientStreamInterceptor(protocol));
     }
     if (impl_->governance) (void)impl_->governance->InstallClient(*impl_->client);
   });

@@ -29,6 +29,11 @@ std::shared_ptr<client::ClientInterceptor> Tracing::ClientInterceptor(
   return std::make_shared<ClientAttemptTracing>(tracer_, rpc_system);
 }
 
+std::shared_ptr<client::StreamInterceptor> Tracing::ClientStreamInterceptor(
+    const std::string& rpc_system) const {
+  return std::make_shared<ClientAttemptTracing>(tracer_, rpc_system);
+}
+
 uint64_t Tracing::dropped() const { return batcher_ ? batcher_->dropped() : 0; }
 
 void Tracing::Shutdown() {

@@ -103,5 +103,52 @@ TEST(ClientMetrics, MeasuresWhatTheCallerSawWhenDoneRunsOnAnotherThread) {
   EXPECT_EQ(Value(r, "micro_client_in_flight{service=\"helloworld.Greeter\"}"), 0);
 }
 
+// A stream that ends with a given status, and a terminal that opens one (or fails).
+struct FakeStream : client::ClientStream {
+  explicit FakeStream(StatusCode end) : end(end) {}
+  bool Write(const google::protobuf::Message&) override { return true; }
+  bool WritesDone() override { return true; }
+  bool Read(google::protobuf::Message*) override { return false; }
+  Status Finish() override { return Status(end, "ended"); }
+  StatusCode end;
+};
+
+client::StreamResult OpenFake(void* owner, Context&, const client::StreamCall&) {
+  StatusCode code = *static_cast<StatusCode*>(owner);
+  if (code == StatusCode::kUnavailable) return Status::Unavailable("no connection");
+  return std::unique_ptr<client::ClientStream>(std::make_unique<FakeStream>(code));
+}
+
+TEST(ClientMetrics, AStreamCountsOnceWithTheCodeOfItsEnd) {
+  Registry r;
+  auto m = ClientMetrics::Create(r);
+  ASSERT_TRUE(m.ok()) << m.status();
+  std::vector<std::shared_ptr<client::StreamInterceptor>> chain = {*m};
+  client::StreamCall call{.service = "greeter", .method = "/helloworld.Greeter/Chat"};
+  const std::string labels = "service=\"helloworld.Greeter\",method=\"Chat\"";
+  auto open = [&](StatusCode code) {
+    Context ctx;
+    return client::StreamNext(&chain, 0, &OpenFake, &code)(ctx, call);
+  };
+
+  auto ok = open(StatusCode::kOk);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(Value(r, "micro_client_in_flight{service=\"helloworld.Greeter\"}"), 1);
+  EXPECT_TRUE((*ok)->Finish().ok());
+  EXPECT_TRUE((*ok)->Finish().ok());  // a second Finish counts nothing more
+  auto failed = open(StatusCode::kNotFound);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ((*failed)->Finish().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(open(StatusCode::kUnavailable).ok());  // never opened
+  open(StatusCode::kOk)->reset();                     // dropped unfinished
+
+  EXPECT_EQ(Value(r, "micro_client_requests_total{" + labels + ",code=\"OK\"}"), 1);
+  EXPECT_EQ(Value(r, "micro_client_requests_total{" + labels + ",code=\"NOT_FOUND\"}"), 1);
+  EXPECT_EQ(Value(r, "micro_client_requests_total{" + labels + ",code=\"UNAVAILABLE\"}"), 1);
+  EXPECT_EQ(Value(r, "micro_client_requests_total{" + labels + ",code=\"CANCELLED\"}"), 1);
+  EXPECT_EQ(Value(r, "micro_client_request_duration_seconds_count{" + labels + "}"), 4);
+  EXPECT_EQ(Value(r, "micro_client_in_flight{service=\"helloworld.Greeter\"}"), 0);
+}
+
 }  // namespace
 }  // namespace micro::metrics

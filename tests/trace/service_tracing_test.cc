@@ -399,5 +399,72 @@ TEST(ServiceTracing, OptionsComeFromConfigKeys) {
   EXPECT_EQ(d->trace.endpoint, "");
 }
 
+TEST(ServiceTracing, AStreamIsOneClientSpanFromItsOpeningToItsEnd) {
+  OtlpReceiver receiver;
+  Service backend(Options("backend", "memory:///trace-stream", receiver.endpoint()));
+  ASSERT_TRUE(testing::AddEchoMethods(backend.server()).ok());
+  ASSERT_TRUE(backend.Start().ok());
+  Service caller(Options("caller", "memory:///trace-stream", receiver.endpoint()));
+  ASSERT_TRUE(caller.Start().ok());  // tracing starts with the service
+  Context ctx = Context::WithTimeout(5s);
+  ctx.trace().traceparent = kSampledParent;
+
+  // Three replies, then OK.
+  auto stream = caller.Client().OpenStream(ctx, "backend", testing::kEchoServerStream);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  test::EchoRequest req;
+  req.set_message("s");
+  req.set_count(3);
+  ASSERT_TRUE((*stream)->Write(req));
+  (*stream)->WritesDone();
+  test::EchoResponse resp;
+  int replies = 0;
+  while ((*stream)->Read(&resp)) ++replies;
+  EXPECT_EQ(replies, 3);
+  EXPECT_TRUE((*stream)->Finish().ok());
+  // A stream the server fails.
+  auto failing = caller.Client().OpenStream(ctx, "backend", testing::kEchoServerStream);
+  ASSERT_TRUE(failing.ok()) << failing.status();
+  req.set_fail_code(static_cast<int>(StatusCode::kNotFound));
+  req.set_message("gone");
+  ASSERT_TRUE((*failing)->Write(req));
+  (*failing)->WritesDone();
+  while ((*failing)->Read(&resp)) {
+  }
+  EXPECT_EQ((*failing)->Finish().code(), StatusCode::kNotFound);
+  // A stream its caller drops without finishing.
+  auto dropped = caller.Client().OpenStream(ctx, "backend", testing::kEchoBidi);
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  dropped->reset();
+  caller.Shutdown();
+  backend.Shutdown();
+
+  auto spans = receiver.spans();
+  auto client_spans = Named(spans, "micro.test.Echo/ServerStream", "caller");
+  auto server_spans = Named(spans, "micro.test.Echo/ServerStream", "backend");
+  ASSERT_EQ(client_spans.size(), 2u);
+  ASSERT_EQ(server_spans.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const ReceivedSpan& c = client_spans[i];
+    EXPECT_EQ(c.span["kind"], 3);
+    EXPECT_EQ(c.Trace(), kTraceId);
+    EXPECT_EQ(c.Parent(), kParentId);
+    EXPECT_EQ(c.Attr("rpc.method"), "ServerStream");
+    EXPECT_EQ(c.Attr("peer.service"), "backend");
+    // The server span of the same stream is the client span's child.
+    bool child_found = false;
+    for (const auto& s : server_spans) child_found |= s.Parent() == c.Id();
+    EXPECT_TRUE(child_found) << c.span;
+  }
+  EXPECT_EQ(client_spans[0].Attr("rpc.grpc.status_code"), "0");
+  EXPECT_EQ(client_spans[0].span["status"]["code"], 0);
+  EXPECT_EQ(client_spans[1].Attr("rpc.grpc.status_code"), "5");
+  EXPECT_EQ(client_spans[1].span["status"]["code"], 2);
+  EXPECT_EQ(client_spans[1].span["status"]["message"], "gone");
+  auto bidi = Named(spans, "micro.test.Echo/Bidi", "caller");
+  ASSERT_EQ(bidi.size(), 1u);
+  EXPECT_EQ(bidi[0].Attr("rpc.grpc.status_code"), "1");  // CANCELLED
+}
+
 }  // namespace
 }  // namespace micro

@@ -29,6 +29,8 @@
 
 namespace micro::client {
 
+class StreamInterceptor;  // stream_interceptor.h
+
 struct ClientOptions {
   std::string selector = "round_robin";  // a SelectorPlugins() name
   // Used when the Context carries no deadline; an incoming deadline always bounds a call.
@@ -88,6 +90,8 @@ class Client {
   void Use(std::shared_ptr<ClientInterceptor> interceptor);
   // Around each attempt, once a node was chosen.
   void UseAttempt(std::shared_ptr<ClientInterceptor> interceptor);
+  // Around the opening of each stream, once a node was chosen (stream_interceptor.h).
+  void UseStream(std::shared_ptr<StreamInterceptor> interceptor);
   // Narrows the candidate nodes of every call before the selector picks, in order added.
   void AddRouteFilter(std::shared_ptr<selector::RouteFilter> filter);
   // Load-balances calls to `service` with the named selector (a SelectorPlugins() URL)

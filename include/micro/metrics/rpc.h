@@ -33,6 +33,7 @@
 #include <vector>
 
 #include <micro/client/interceptor.h>
+#include <micro/client/stream_interceptor.h>
 #include <micro/core/result.h>
 #include <micro/metrics/metrics.h>
 #include <micro/server/middleware.h>
@@ -99,7 +100,10 @@ class ServerMetrics final : public server::Interceptor {
   std::unique_ptr<internal::RpcMetrics> rpc_;
 };
 
-class ClientMetrics final : public client::ClientInterceptor {
+// Also a stream interceptor (Client::UseStream): a streaming call counts once, with the
+// code of its Finish (CANCELLED when the stream is dropped unfinished), timed from its
+// opening.
+class ClientMetrics final : public client::ClientInterceptor, public client::StreamInterceptor {
  public:
   // Registers (or finds) the micro_client_* families in `registry`.
   static Result<std::shared_ptr<ClientMetrics>> Create(Registry& registry = DefaultRegistry());
@@ -107,6 +111,9 @@ class ClientMetrics final : public client::ClientInterceptor {
   // client::ClientInterceptor
   void Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,
                  client::Done done) override;
+  // client::StreamInterceptor
+  client::StreamResult InterceptStream(Context& ctx, const client::StreamCall& call,
+                                       client::StreamNext next) override;
 
  private:
   explicit ClientMetrics(std::unique_ptr<internal::RpcMetrics> rpc) : rpc_(std::move(rpc)) {}

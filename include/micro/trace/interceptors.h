@@ -16,6 +16,7 @@
 #include <string>
 
 #include <micro/client/interceptor.h>
+#include <micro/client/stream_interceptor.h>
 #include <micro/core/context.h>
 #include <micro/http/http.h>
 #include <micro/server/middleware.h>
@@ -34,7 +35,9 @@ class ServerTracing : public server::Interceptor {
   std::shared_ptr<const Tracer> tracer_;
 };
 
-class ClientAttemptTracing : public client::ClientInterceptor {
+// Also a stream interceptor: a streaming call is one client span, from its opening to its
+// Finish (or to the stream's destruction, then CANCELLED).
+class ClientAttemptTracing : public client::ClientInterceptor, public client::StreamInterceptor {
  public:
   // `rpc_system`: the protocol the client speaks ("grpc"; ClientOptions::protocol).
   explicit ClientAttemptTracing(std::shared_ptr<const Tracer> tracer,
@@ -44,6 +47,9 @@ class ClientAttemptTracing : public client::ClientInterceptor {
   // client::ClientInterceptor
   void Intercept(Context& ctx, client::ClientCall& call, client::ClientNext next,
                  client::Done done) override;
+  // client::StreamInterceptor
+  client::StreamResult InterceptStream(Context& ctx, const client::StreamCall& call,
+                                       client::StreamNext next) override;
 
  private:
   std::shared_ptr<const Tracer> tracer_;

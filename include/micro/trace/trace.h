@@ -20,6 +20,7 @@
 //   auto tracing = micro::trace::Tracing::Create(options, {.service_name = "greeter"});
 //   server.Use(tracing->ServerInterceptor());
 //   client.UseAttempt(tracing->ClientInterceptor());
+//   client.UseStream(tracing->ClientStreamInterceptor());
 //   ...
 //   tracing->Shutdown();  // exports what is still queued
 //
@@ -57,6 +58,9 @@ class Tracing {
   std::shared_ptr<server::Interceptor> ServerInterceptor() const { return server_; }
   // A client attempt interceptor for a client speaking `rpc_system` ("grpc").
   std::shared_ptr<client::ClientInterceptor> ClientInterceptor(
+      const std::string& rpc_system = "grpc") const;
+  // A client stream interceptor (one span per streaming call), likewise.
+  std::shared_ptr<client::StreamInterceptor> ClientStreamInterceptor(
       const std::string& rpc_system = "grpc") const;
 
   // Spans dropped because the export queue was full; 0 without an exporter.
