@@ -2,6 +2,12 @@
 // per connection (so pipelined requests are answered in order), keep-alive with an idle
 // timeout.
 //
+// Client gone: while a request is handled (and while a streamed response is written) the
+// connection keeps one read outstanding, so that it learns when the client leaves. Bytes it
+// reads are the next pipelined request: they stay in the session's buffer for the parser.
+// EOF or an error there cancels the request's Context (Request::context); the connection
+// closes once the response is done (at once after an error: nothing can be written).
+//
 // Lifetimes: Core owns the io_context and every live Session. Responders and chunk
 // writers hold only weak references, so a handler that keeps a Responder after the server
 // is gone answers into the void. Posting to a session happens under Core::mu and only
@@ -13,6 +19,7 @@
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
@@ -55,6 +62,11 @@ using tcp = net::ip::tcp;
 // How long a connection closing after an error keeps reading (and discarding) what the
 // client still sends, so that the client reads our answer instead of a reset.
 constexpr std::chrono::seconds kLingerTime{1};
+
+// While a request is handled, pipelined bytes are read ahead up to this much; past it the
+// connection stops watching for the client to leave (the rest waits in the kernel).
+constexpr size_t kMaxReadAhead = 64 << 10;
+constexpr size_t kReadAheadChunk = 4096;
 
 std::string FormatEndpoint(const tcp::endpoint& ep) {
   auto addr = ep.address();
@@ -131,6 +143,8 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
     stream_.close();
+    // A response still in the making can no longer reach the client.
+    CancelRequest();
     core_->Remove(this);
   }
 
@@ -176,6 +190,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DoRead() {
     if (state_ == State::kClosed) return;
+    // The watch's read fills buffer_: the parser may use it only once that read is over.
+    if (watching_) {
+      read_after_watch_ = true;
+      return;
+    }
     if (core_->draining.load()) return CloseIdle();
     state_ = State::kReading;
     parser_.emplace();
@@ -232,6 +251,10 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = parser_->get().method() == bhttp::verb::head;
     Request req = internal::ToRequest(parser_->release(), peer_);
     parser_.reset();
+    request_ctx_.emplace(req.context);  // a copy shares the cancellation
+    // Posted, so that a handler that answered at once (its answer is queued ahead on this
+    // strand) costs no read at all.
+    net::post(executor_, [self = shared_from_this(), seq = seq_] { self->WatchPeer(seq); });
 
     Router::Match match = core_->router.Find(req.method, req.path);
     if (match.stream) {
@@ -285,7 +308,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void WriteResponse(Response r) {
+    // A streamed body is still in the making: the client stays watched until its end.
     if (r.stream) return StartStream(std::move(r));
+    StopWatching();
+    request_ctx_.reset();
     if (r.status < 100 || r.status > 999) r.status = 500;
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
@@ -359,6 +385,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::kClosed) return;
     chunks_.reset();
     if (ec) return Close();
+    StopWatching();
+    request_ctx_.reset();
     if (!stream_keep_alive_) return GracefulClose();
     DoRead();
   }
@@ -393,6 +421,63 @@ class Session : public std::enable_shared_from_this<Session> {
                             });
   }
 
+  // Reads ahead while request `seq` is handled or streamed, to learn when the client leaves
+  // (see the top of the file). Raw socket reads: the tcp_stream's timeouts stay the
+  // handler's and the writer's.
+  void WatchPeer(uint64_t seq) {
+    if (seq != seq_ || watching_ || client_left_ || !request_ctx_) return;
+    if (state_ != State::kHandling && state_ != State::kStreaming) return;
+    if (buffer_.size() >= kMaxReadAhead) return;
+    size_t room = std::min(kReadAheadChunk, kMaxReadAhead - buffer_.size());
+    watching_ = true;
+    stream_.socket().async_read_some(
+        buffer_.prepare(room),
+        [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWatchRead(ec, n); });
+  }
+
+  void OnWatchRead(beast::error_code ec, size_t n) {
+    watching_ = false;
+    buffer_.commit(n);  // the next pipelined request, kept for the parser
+    if (state_ == State::kClosed) return;
+    if (stop_watching_) {
+      // The response is done (or going out); a client leaving now is the next read's news.
+      stop_watching_ = false;
+      if (read_after_watch_) {
+        read_after_watch_ = false;
+        DoRead();
+      }
+      return;
+    }
+    if (ec) return OnClientLeft(ec);
+    WatchPeer(seq_);
+  }
+
+  // Ends the watch; DoRead waits for its read to complete.
+  void StopWatching() {
+    if (!watching_ || stop_watching_) return;
+    stop_watching_ = true;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);  // no write is pending when this is called
+  }
+
+  void OnClientLeft(beast::error_code ec) {
+    CancelRequest();
+    // After an error nothing more can be written; after EOF (a close, or a half-close) the
+    // response is still tried, then the connection closes.
+    if (ec != net::error::eof) return Close();
+    client_left_ = true;
+    keep_alive_ = false;
+    stream_keep_alive_ = false;
+  }
+
+  // Cancels the Context of the request in progress, if any. Its OnCancel callbacks run here.
+  void CancelRequest() {
+    if (!request_ctx_) return;
+    Context ctx = std::move(*request_ctx_);
+    request_ctx_.reset();
+    ctx.Cancel();
+  }
+
   Core* core_;
   const net::any_io_executor executor_;
   beast::tcp_stream stream_;
@@ -410,6 +495,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stream_keep_alive_ = true;
   std::string current_chunk_;
   std::array<char, 4096> scratch_;
+
+  std::optional<Context> request_ctx_;  // of the request being handled or streamed
+  bool watching_ = false;               // a WatchPeer read is outstanding
+  bool stop_watching_ = false;          // ... and was cancelled: it ends quietly
+  bool read_after_watch_ = false;       // DoRead waits for it
+  bool client_left_ = false;            // EOF seen: no more requests on this connection
 };
 
 template <typename F>

@@ -38,6 +38,19 @@ class RawSocket {
 
   bool connected() const { return connected_; }
 
+  // Half-closes: the server reads EOF, this end can still read.
+  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+  // Closes now; with `reset` the peer gets a RST instead of a FIN.
+  void Close(bool reset = false) {
+    if (fd_ < 0) return;
+    if (reset) {
+      linger l{1, 0};
+      ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    }
+    ::close(fd_);
+    fd_ = -1;
+  }
+
   bool Send(const std::string& bytes) {
     size_t sent = 0;
     while (sent < bytes.size()) {

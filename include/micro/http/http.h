@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include <micro/core/context.h>
 #include <micro/core/result.h>
 
 namespace micro::http {
@@ -51,6 +52,13 @@ struct Request {
   Headers headers;
   std::string body;
   std::string peer;  // "ip:port"
+  // Cancelled by the server when the connection ends before the response is complete: the
+  // client closed it (EOF on its read side, as after a half-close) or it broke, timed out
+  // or was closed at shutdown. Copies share the cancellation (Cancel, cancelled and
+  // OnCancel are thread-safe), so a handler can hand it to its worker, poll it or make it
+  // the call's Context. Only the cancellation is set: no deadline, metadata or peer.
+  // The server cancels it on an io thread, so OnCancel callbacks must not block.
+  Context context;
 
   // First value of a header (case-insensitive name), or "".
   std::string Header(std::string_view name) const;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <micro/log/log.h>
+
 #include "transport/http/call_context.h"
 #include "transport/http/codec.h"
 
@@ -27,8 +29,12 @@ Response ErrorWithStatus(int http_status, const Status& status, const std::strin
 // message, so a call that fails before writing anything still gets a proper HTTP error.
 class NdjsonStream : public server::ServerStream {
  public:
-  NdjsonStream(const google::protobuf::Message& request, Reply reply, std::string request_id)
-      : request_(request), reply_(std::move(reply)), request_id_(std::move(request_id)) {}
+  NdjsonStream(const google::protobuf::Message& request, Reply reply, std::string request_id,
+               Context::CancelObserver cancelled)
+      : request_(request),
+        reply_(std::move(reply)),
+        request_id_(std::move(request_id)),
+        cancelled_(std::move(cancelled)) {}
 
   bool Read(google::protobuf::Message* message) override {
     if (read_ || message->GetDescriptor() != request_.GetDescriptor()) return false;
@@ -38,6 +44,8 @@ class NdjsonStream : public server::ServerStream {
   }
 
   bool Write(const google::protobuf::Message& message) override {
+    // The client went away (as a gRPC stream's Write fails once the call is cancelled).
+    if (cancelled_.cancelled()) return false;
     std::string line;
     if (!EncodeMessage(Codec::kJson, message, &line).ok()) return false;
     line.push_back('\n');
@@ -69,6 +77,7 @@ class NdjsonStream : public server::ServerStream {
   const google::protobuf::Message& request_;
   Reply reply_;
   std::string request_id_;
+  Context::CancelObserver cancelled_;
   bool read_ = false;
   std::mutex mu_;
   std::shared_ptr<micro::http::ChunkWriter> writer_;
@@ -87,7 +96,8 @@ class Call {
         reply_(std::move(reply)) {}
 
   void Run() {
-    Context ctx;
+    // The server cancels it when the client goes away (micro::http::Request::context).
+    Context ctx = std::move(request_.context);
     FillContext(request_, ctx);
     ctx.metadata().Set("x-request-id", request_id_);
     Codec codec = CodecFor(request_.Header("content-type"));
@@ -97,14 +107,18 @@ class Call {
     if (!st.ok()) return reply_(Response::Error(st, request_id_));
 
     if (method_.kind == server::MethodKind::kServerStreaming) {
-      NdjsonStream stream(*in, reply_, request_id_);
+      NdjsonStream stream(*in, reply_, request_id_, ctx.ObserveCancellation());
       server::CallInfo info{method_, "http", nullptr, nullptr, &stream};
-      stream.Finish(server_.Invoke(ctx, info));
+      st = server_.Invoke(ctx, info);
+      if (ctx.cancelled()) LogClientGone(ctx, st);
+      stream.Finish(st);
       return;
     }
     std::unique_ptr<google::protobuf::Message> out(method_.response_prototype->New());
     server::CallInfo info{method_, "http", in.get(), out.get(), nullptr};
     st = server_.Invoke(ctx, info);
+    // The answer is still sent: it fails quietly, or reaches a client that only half-closed.
+    if (ctx.cancelled()) LogClientGone(ctx, st);
     if (!st.ok()) return reply_(Response::Error(st, request_id_));
     Response r;
     st = EncodeMessage(codec, *out, &r.body);
@@ -114,6 +128,11 @@ class Call {
   }
 
  private:
+  void LogClientGone(const Context& ctx, const Status& st) const {
+    MICRO_LOG_DEBUG(ctx, "http: client went away before the answer", {"method", method_.Path()},
+                    {"code", StatusCodeName(st.code())}, {"request_id", request_id_});
+  }
+
   server::Server::CallGuard guard_;
   server::Server& server_;
   const server::Method& method_;
