@@ -22,6 +22,8 @@
 #include <micro/server/server.h>
 
 #include "http/raw_socket.h"
+#include "log/capture_sink.h"
+#include "support/wait.h"
 #include "transport/builtin.h"
 
 namespace micro::transport {
@@ -260,6 +262,33 @@ TEST_F(HttpCancelTest, ClientCloseCancelsTheHandler) {
   std::string answer = next.ReadAll();
   EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
   EXPECT_NE(answer.find("\"after\""), std::string::npos) << answer;
+}
+
+TEST_F(HttpCancelTest, ACallWhoseClientLeftLogsOneDebugLine) {
+  auto sink = log::testing::Capture(log::Level::kDebug);
+  struct Restore {
+    ~Restore() {
+      (void)log::Configure({.level = log::Level::kInfo, .keep_installed_sinks = false});
+    }
+  } restore;
+  ExpectCancelledWhenClientLeaves([](RawSocket& s) { s.Close(); });
+  // Written after the chain returned, on the worker.
+  const std::string kMsg = "http: client went away before the answer";
+  EXPECT_TRUE(micro::testing::WaitFor([&] { return !sink->WithMsg(kMsg).empty(); }, 2000ms));
+  auto lines = sink->WithMsg(kMsg);
+  ASSERT_EQ(lines.size(), 1u) << sink->Text();
+  EXPECT_EQ(lines[0]["level"], "debug");
+  EXPECT_EQ(lines[0]["method"], "/test.v1.Slow/Hold");
+  EXPECT_EQ(lines[0]["code"], "CANCELLED");
+  // The answer that could not be delivered makes no more noise: the next call's answer
+  // has been written after it, and nothing else was logged above debug.
+  RawSocket next(port_);
+  ASSERT_TRUE(next.Send(Post("/test.v1.Slow/Quick", R"("after")", /*close=*/true)));
+  EXPECT_NE(next.ReadAll().find("HTTP/1.1 200"), std::string::npos);
+  for (const auto& line : sink->Json()) {
+    EXPECT_EQ(line["level"], "debug") << line.dump();
+  }
+  EXPECT_EQ(sink->WithMsg(kMsg).size(), 1u);
 }
 
 TEST_F(HttpCancelTest, ClientResetCancelsTheHandler) {
