@@ -4,8 +4,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
-#include <unordered_map>
 #include <unordered_set>
 
 #include <micro/client/stream_interceptor.h>
@@ -15,16 +13,6 @@
 #include "client/discovery_cache.h"
 
 namespace micro::client {
-
-namespace {
-
-// Hashing std::string and looking up by string_view without building a string.
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-};
-
-}  // namespace
 
 class Client::Impl {
  public:
@@ -56,11 +44,12 @@ class Client::Impl {
     if (!transport_) return transport_error_;
     if (!opts.address.empty()) return Target{&opts.address, nullptr, nullptr, nullptr};
     if (!selector_error_.ok()) return selector_error_;
-    const std::string service(call.service);
-    auto view = cache_.Nodes(service);
+    ServiceEntry& entry = cache_.Entry(call.service);
+    const std::string& service = entry.name;
+    auto view = cache_.Nodes(entry);
     if (!view.ok()) return view.status();
     if ((*view)->nodes().empty()) {
-      view = cache_.Refresh(service);
+      view = cache_.Refresh(entry);
       if (!view.ok()) return view.status();
       if ((*view)->nodes().empty()) {
         return Status::Unavailable("no instances of service '" + service + "' are registered");
@@ -71,7 +60,7 @@ class Client::Impl {
       return Status::Unavailable("no instance of service '" + service + "' serves " +
                                  options_.protocol);
     }
-    std::shared_ptr<selector::Selector> sel = SelectorFor(service);
+    std::shared_ptr<selector::Selector> sel = SelectorFor(entry);
     Result<const registry::Node*> chosen = Status::Unavailable("");
     if (filters_.empty() && call.tried.empty()) {
       chosen = sel->Select(speaking, ctx);  // the common case: nothing to narrow, no copy
@@ -128,7 +117,7 @@ class Client::Impl {
     auto created = selector::SelectorPlugins().Create(url);
     if (!created.ok()) return created.status();
     std::unique_lock lock(selectors_mu_);
-    selectors_[service] = std::shared_ptr<selector::Selector>(std::move(*created));
+    cache_.Entry(service).selector.store(std::shared_ptr<selector::Selector>(std::move(*created)));
     pinned_.insert(service);
     return Status::Ok();
   }
@@ -138,7 +127,9 @@ class Client::Impl {
     if (!created.ok()) return created.status();
     std::unique_lock lock(selectors_mu_);
     default_selector_ = url;
-    std::erase_if(selectors_, [&](const auto& entry) { return !pinned_.contains(entry.first); });
+    cache_.ForEach([&](ServiceEntry& entry) {
+      if (!pinned_.contains(entry.name)) entry.selector.store(nullptr);
+    });
     return Status::Ok();
   }
 
@@ -155,21 +146,19 @@ class Client::Impl {
   std::vector<std::shared_ptr<selector::RouteFilter>> filters_;
 
  private:
-  std::shared_ptr<selector::Selector> SelectorFor(const std::string& service) {
-    {
-      std::shared_lock lock(selectors_mu_);
-      auto it = selectors_.find(service);
-      if (it != selectors_.end()) return it->second;
-    }
+  // The service's selector; the default one is made on the service's first call.
+  std::shared_ptr<selector::Selector> SelectorFor(ServiceEntry& entry) {
+    if (auto sel = entry.selector.load(std::memory_order_acquire)) return sel;
     std::unique_lock lock(selectors_mu_);
-    auto& slot = selectors_[service];
-    if (!slot) slot = std::move(*selector::SelectorPlugins().Create(default_selector_));
-    return slot;
+    auto sel = entry.selector.load();
+    if (!sel) {
+      sel = std::move(*selector::SelectorPlugins().Create(default_selector_));
+      entry.selector.store(sel);
+    }
+    return sel;
   }
 
-  std::shared_mutex selectors_mu_;
-  std::unordered_map<std::string, std::shared_ptr<selector::Selector>, NameHash, std::equal_to<>>
-      selectors_;
+  std::mutex selectors_mu_;                           // serializes choosing selectors
   std::string default_selector_ = options_.selector;  // guarded by selectors_mu_
   // Services whose selector SetSelector chose (SetDefaultSelector leaves them alone).
   std::unordered_set<std::string> pinned_;

@@ -44,17 +44,39 @@ DiscoveryCache::~DiscoveryCache() {
   watch_thread_.join();
 }
 
-Result<std::shared_ptr<const NodeView>> DiscoveryCache::Nodes(const std::string& service) {
-  {
-    std::lock_guard lock(mu_);
-    auto it = services_.find(service);
-    if (it != services_.end()) return it->second;
-  }
-  return Refresh(service);
+ServiceEntry* DiscoveryCache::Find(std::string_view service) const {
+  const EntryMap* map = entries_.load(std::memory_order_acquire);
+  if (map == nullptr) return nullptr;
+  auto it = map->find(service);
+  return it == map->end() ? nullptr : it->second;
 }
 
-Result<std::shared_ptr<const NodeView>> DiscoveryCache::Refresh(const std::string& service) {
-  auto got = registry_->Get(service);
+ServiceEntry& DiscoveryCache::Entry(std::string_view service) {
+  if (ServiceEntry* found = Find(service)) return *found;
+  std::lock_guard lock(mu_);
+  if (ServiceEntry* found = Find(service)) return *found;
+  owned_.push_back(std::make_unique<ServiceEntry>(std::string(service)));
+  const EntryMap* current = entries_.load(std::memory_order_relaxed);
+  auto next = std::make_unique<EntryMap>(current ? *current : EntryMap{});
+  next->emplace(owned_.back()->name, owned_.back().get());
+  entries_.store(next.get(), std::memory_order_release);
+  maps_.push_back(std::move(next));
+  return *owned_.back();
+}
+
+void DiscoveryCache::ForEach(const std::function<void(ServiceEntry&)>& fn) {
+  const EntryMap* map = entries_.load(std::memory_order_acquire);
+  if (map == nullptr) return;
+  for (const auto& [name, entry] : *map) fn(*entry);
+}
+
+Result<std::shared_ptr<const NodeView>> DiscoveryCache::Nodes(ServiceEntry& entry) {
+  if (auto view = entry.view.load(std::memory_order_acquire)) return view;
+  return Refresh(entry);
+}
+
+Result<std::shared_ptr<const NodeView>> DiscoveryCache::Refresh(ServiceEntry& entry) {
+  auto got = registry_->Get(entry.name);
   std::shared_ptr<const NodeView> nodes;
   if (got.ok()) {
     nodes = NodeView::Make(std::move(got->nodes), protocol_);
@@ -62,35 +84,34 @@ Result<std::shared_ptr<const NodeView>> DiscoveryCache::Refresh(const std::strin
     nodes = NodeView::Make({}, protocol_);
   } else {
     // Keep serving what we knew if the registry is briefly unreachable.
-    std::lock_guard lock(mu_);
-    auto it = services_.find(service);
-    if (it != services_.end()) return it->second;
-    return Status::Unavailable("cannot resolve service '" + service +
+    if (auto known = entry.view.load()) return known;
+    return Status::Unavailable("cannot resolve service '" + entry.name +
                                "': " + got.status().ToString());
   }
   std::lock_guard lock(mu_);
-  services_[service] = nodes;
+  entry.view.store(nodes, std::memory_order_release);
   return nodes;
 }
 
 void DiscoveryCache::Apply(const registry::Event& event) {
+  ServiceEntry* entry = Find(event.service);
+  if (entry == nullptr) return;  // not a service this client calls
   std::lock_guard lock(mu_);
-  auto it = services_.find(event.service);
-  if (it == services_.end()) return;  // not a service this client calls
-  NodeList next = it->second->nodes();
+  auto current = entry->view.load();
+  if (!current) return;  // not resolved yet: its first lookup will see this node
+  NodeList next = current->nodes();
   auto same_id = [&](const registry::Node& n) { return n.id == event.node.id; };
   std::erase_if(next, same_id);
   if (event.type != registry::Event::Type::kRemove) next.push_back(event.node);
-  it->second = NodeView::Make(std::move(next), protocol_);
+  entry->view.store(NodeView::Make(std::move(next), protocol_), std::memory_order_release);
 }
 
 void DiscoveryCache::ResyncAll() {
-  std::vector<std::string> names;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [name, nodes] : services_) names.push_back(name);
-  }
-  for (const auto& name : names) (void)Refresh(name);
+  std::vector<ServiceEntry*> resolved;
+  ForEach([&](ServiceEntry& entry) {
+    if (entry.view.load()) resolved.push_back(&entry);
+  });
+  for (ServiceEntry* entry : resolved) (void)Refresh(*entry);
 }
 
 void DiscoveryCache::WatchLoop() {

@@ -5,15 +5,18 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <map>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <micro/core/result.h>
 #include <micro/registry/registry.h>
+#include <micro/selector/selector.h>
 
 namespace micro::client {
 
@@ -40,26 +43,51 @@ class NodeView {
   std::vector<std::string> addresses_;  // parallel to nodes_; "" for non-speaking ones
 };
 
+// What the client keeps per service it calls: its current nodes and its selector. An
+// entry is made on a service's first use and kept as long as the cache, so that a call
+// finds it with one lock-free lookup and reads both with one atomic load each.
+struct ServiceEntry {
+  explicit ServiceEntry(std::string service) : name(std::move(service)) {}
+  const std::string name;
+  std::atomic<std::shared_ptr<const NodeView>> view;          // null until first resolved
+  std::atomic<std::shared_ptr<selector::Selector>> selector;  // null: the client picks one
+};
+
 class DiscoveryCache {
  public:
   DiscoveryCache(std::shared_ptr<registry::Registry> registry, std::string protocol);
   ~DiscoveryCache();
 
-  // The current nodes of `service` (possibly none). Resolves through the registry on
-  // first use; UNAVAILABLE when that first lookup cannot reach the registry.
-  Result<std::shared_ptr<const NodeView>> Nodes(const std::string& service);
+  // The entry of `service`, made on first use.
+  ServiceEntry& Entry(std::string_view service);
+  // The current nodes of the entry's service (possibly none). Resolves through the
+  // registry on first use; UNAVAILABLE when that first lookup cannot reach the registry.
+  Result<std::shared_ptr<const NodeView>> Nodes(ServiceEntry& entry);
   // Forces a fresh lookup (used when the cached list is empty).
-  Result<std::shared_ptr<const NodeView>> Refresh(const std::string& service);
+  Result<std::shared_ptr<const NodeView>> Refresh(ServiceEntry& entry);
+  // Runs fn(entry) for every entry made so far.
+  void ForEach(const std::function<void(ServiceEntry&)>& fn);
 
  private:
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  using EntryMap = std::unordered_map<std::string, ServiceEntry*, NameHash, std::equal_to<>>;
+
+  ServiceEntry* Find(std::string_view service) const;
   void WatchLoop();
   void Apply(const registry::Event& event);
   void ResyncAll();
 
   std::shared_ptr<registry::Registry> registry_;
   const std::string protocol_;
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const NodeView>, std::less<>> services_;
+  // Readers load the current map with one atomic read; a new service copies it under
+  // mu_. Every version is kept (services are few), as are the entries.
+  std::atomic<const EntryMap*> entries_{nullptr};
+  std::vector<std::unique_ptr<const EntryMap>> maps_;  // guarded by mu_
+  std::vector<std::unique_ptr<ServiceEntry>> owned_;   // guarded by mu_
+  std::mutex mu_;  // serializes making entries and storing views
 
   std::mutex watcher_mu_;
   std::unique_ptr<registry::Watcher> watcher_;
