@@ -17,6 +17,7 @@
 
 #include <micro/core/url.h>
 #include <micro/http/http.h>
+#include <micro/log/access_log.h>
 #include <micro/server/health.h>
 #include <micro/server/middleware.h>
 #include <micro/server/server.h>
@@ -216,6 +217,8 @@ class HttpCancelTest : public ::testing::Test {
     };
     ASSERT_TRUE(server_.AddMethod(std::move(ticks)).ok());
     server_.Use(std::make_shared<ChainRecorder>(probe_));
+    access_log_->set_enabled(false);  // on where a test reads it
+    server_.Use(access_log_);
 
     auto url = Url::Parse("http://127.0.0.1:0?threads=2");
     ASSERT_TRUE(url.ok());
@@ -248,6 +251,8 @@ class HttpCancelTest : public ::testing::Test {
   }
 
   std::shared_ptr<Probe> probe_ = std::make_shared<Probe>();
+  std::shared_ptr<log::AccessLogInterceptor> access_log_ =
+      std::make_shared<log::AccessLogInterceptor>();
   server::Server server_{{.worker_threads = 4}};
   server::HealthState health_;
   std::unique_ptr<server::Transport> transport_;
@@ -264,8 +269,11 @@ TEST_F(HttpCancelTest, ClientCloseCancelsTheHandler) {
   EXPECT_NE(answer.find("\"after\""), std::string::npos) << answer;
 }
 
-TEST_F(HttpCancelTest, ACallWhoseClientLeftLogsOneDebugLine) {
+// The access log (and so the metrics, which count the same status) see the call end as the
+// handler ended it; the transport adds one debug line and nothing louder.
+TEST_F(HttpCancelTest, ACallWhoseClientLeftIsLoggedAsCancelled) {
   auto sink = log::testing::Capture(log::Level::kDebug);
+  access_log_->set_enabled(true);
   struct Restore {
     ~Restore() {
       (void)log::Configure({.level = log::Level::kInfo, .keep_installed_sinks = false});
@@ -280,12 +288,19 @@ TEST_F(HttpCancelTest, ACallWhoseClientLeftLogsOneDebugLine) {
   EXPECT_EQ(lines[0]["level"], "debug");
   EXPECT_EQ(lines[0]["method"], "/test.v1.Slow/Hold");
   EXPECT_EQ(lines[0]["code"], "CANCELLED");
+  auto access = sink->WithMsg("access");
+  ASSERT_EQ(access.size(), 1u) << sink->Text();
+  EXPECT_EQ(access[0]["transport"], "http");
+  EXPECT_EQ(access[0]["method"], "/test.v1.Slow/Hold");
+  EXPECT_EQ(access[0]["code"], "CANCELLED");
+  EXPECT_EQ(access[0]["error"], "client went away");
   // The answer that could not be delivered makes no more noise: the next call's answer
   // has been written after it, and nothing else was logged above debug.
   RawSocket next(port_);
   ASSERT_TRUE(next.Send(Post("/test.v1.Slow/Quick", R"("after")", /*close=*/true)));
   EXPECT_NE(next.ReadAll().find("HTTP/1.1 200"), std::string::npos);
   for (const auto& line : sink->Json()) {
+    if (line.value("msg", "") == "access") continue;
     EXPECT_EQ(line["level"], "debug") << line.dump();
   }
   EXPECT_EQ(sink->WithMsg(kMsg).size(), 1u);
