@@ -83,36 +83,6 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$((SECONDS - STARTED))
 cp "$RESULTS" "$OUT.jsonl"
 
-python3 - "$RESULTS" "$OUT" <<EOF
-import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-def eff(r):
-    cpu = r["client_cpu_s"] + r["server_cpu_s"]
-    return r["qps"] * r["window_s"] / cpu if cpu > 0 else 0.0
-best = {}
-for r in rows:
-    key = (r["config"], r["concurrency"])
-    if key not in best or eff(r) > eff(best[key]):
-        best[key] = r
-out = []
-w = out.append
-w("machine: $(nproc) cores, load average before $LOAD_BEFORE, after $LOAD_AFTER; payload $PAYLOAD B; "
-  "$WARMUP s warmup + $DURATION s measured per point; $REPEAT round(s), best QPS per CPU-second "
-  "reported; run took $ELAPSED s.")
-w("")
-w("| conc | config | QPS | p50 µs | p99 µs | client CPU-s | server CPU-s | QPS per CPU-s | vs off | errors |")
-w("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for c in sorted({k[1] for k in best}):
-    base = best.get(("off", c))
-    for cfg in ("off", "sample1", "sample100", "governance"):
-        r = best.get((cfg, c))
-        if not r:
-            continue
-        ratio = eff(r) / eff(base) if base and eff(base) else 0
-        w("| %d | %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %.3f | %d |" % (
-            c, cfg, r["qps"], r["p50_us"], r["p99_us"], r["client_cpu_s"], r["server_cpu_s"],
-            eff(r), ratio, r["errors"]))
-text = "\n".join(out) + "\n"
-open(sys.argv[2], "w").write(text)
-sys.stdout.write(text)
-EOF
+CORES=$(nproc) LOAD_BEFORE="$LOAD_BEFORE" LOAD_AFTER="$LOAD_AFTER" WARMUP="$WARMUP" \
+  DURATION="$DURATION" REPEAT="$REPEAT" ELAPSED="$ELAPSED" PAYLOAD="$PAYLOAD" \
+  python3 "$HERE/report.py" chains "$RESULTS" "$OUT"

@@ -226,7 +226,8 @@ struct Client::Invocation {
       self->slot_busy.store(false, std::memory_order_release);
     }
     if (target.selector) target.selector->OnDone(*target.node, s, Context::Clock::now() - start);
-    target = {};  // the node may go once the selector saw it; `done` may end this call
+    // `target` (the node and its address, which call.node / call.address point into)
+    // outlives `done`: what runs after this attempt may still read them.
     done(std::move(s));
   }
 
